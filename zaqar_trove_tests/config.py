@@ -17,22 +17,34 @@ the tempest plugin's ``get_opt_lists`` and ``opts.list_opts`` all derive
 from it, so they cannot drift apart.
 
 ``[service_available]`` ``zaqar`` and ``trove`` are also declared by
-zaqar-tempest-plugin and trove-tempest-plugin; whichever plugin registers
-first wins and the others keep its definition.
+zaqar-tempest-plugin and trove-tempest-plugin. oslo.config refuses a second,
+different definition of an option, and tempest only logs that refusal, so
+the plugin registered second would silently lose its options. Where one of
+those plugins is installed we therefore register its very ``Opt`` object:
+any registration order then works for all three.
 """
 
+import importlib
+
 from oslo_config import cfg
+
+
+def _shared_flag(name, owner, default, help):
+    """The ``[service_available]`` flag ``owner`` declares, or ours."""
+    try:
+        return importlib.import_module(owner).service_option
+    except (ImportError, AttributeError):
+        return cfg.BoolOpt(name, default=default, help=help)
+
 
 service_available_group = cfg.OptGroup(
     name='service_available', title='Available OpenStack Services')
 
 SERVICE_AVAILABLE_OPTS = [
-    cfg.BoolOpt('zaqar', default=True,
-                help='Whether or not Zaqar (messaging) is expected to be '
-                     'available.'),
-    cfg.BoolOpt('trove', default=False,
-                help='Whether or not Trove (database) is expected to be '
-                     'available.'),
+    _shared_flag('zaqar', 'zaqar_tempest_plugin.config', default=True,
+                 help='Whether or not Zaqar is expected to be available.'),
+    _shared_flag('trove', 'trove_tempest_plugin.config', default=False,
+                 help='Whether or not Trove is expected to be available.'),
 ]
 
 zaqar_trove_group = cfg.OptGroup(

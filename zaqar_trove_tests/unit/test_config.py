@@ -89,6 +89,13 @@ class TestBesideOtherPlugins(testtools.TestCase):
         self.assertEqual('messaging', conf.zaqar_trove.catalog_type)
         self.assertTrue(conf.zaqar_trove_feature_enabled.signed_urls)
 
+    def test_shared_flags_are_the_owners_own_opts(self):
+        from trove_tempest_plugin import config as trove_config
+        from zaqar_tempest_plugin import config as zaqar_config
+        self.assertEqual(
+            [zaqar_config.service_option, trove_config.service_option],
+            config.SERVICE_AVAILABLE_OPTS)
+
     def test_ours_first(self):
         self._check_registration(('zaqar_trove_tests',) + OTHER_PLUGINS)
 
