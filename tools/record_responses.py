@@ -269,6 +269,8 @@ class Recorder:
             payload['headers'].pop('X-Auth-Token', None)
         if frame and 'X-Auth-Token' in frame['request'].get('headers', {}):
             frame['request']['headers']['X-Auth-Token'] = 'REDACTED'
+        if method == 'authenticate':
+            args = ('REDACTED',) + tuple(args[1:])
         entry = dict(name=name, method=method, args=list(args),
                      kwargs=kwargs, client_id=client.client_id,
                      raises=None if error is None else type(error).__name__,
