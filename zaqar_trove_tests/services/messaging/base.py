@@ -53,6 +53,11 @@ class MessagingClient(rest_client.RestClient):
 
     The catalog endpoint is unversioned (``http://host:port``); every
     URL the clients build starts with ``v2/``.
+
+    Beware: keyword arguments given to tempest's client factory
+    (``os_primary.zaqar_trove_messaging.QueuesClient(client_id=...)``)
+    stick to the factory and reach every later client it builds; set the
+    attributes on the instance instead.
     """
 
     def __init__(self, auth_provider, service, region, client_id=None,
