@@ -19,18 +19,20 @@ request the client sent, the response Zaqar gave - to
 
 Without arguments it starts its own Zaqar on 127.0.0.1 (redis-server, the
 Zaqar WSGI and websocket servers, no auth, admin mode, all in a temp
-directory) and stops it afterwards. With ``--zaqar-url`` it records
-against a running Zaqar with keystone (``--token``, ``--project-id``,
-``--admin-token``), which adds the authentication recordings; their
-files get a ``keystone`` suffix and tokens are never written.
+directory) and stops it afterwards. With ``--tempest-conf`` it records
+against the Zaqar with keystone that this tempest.conf describes (e.g.
+the one ``zaqar-trove-tests stack up`` writes): a member token (the user
+of ``[zaqar_trove] zaqar_transport_url``) for the calls, the admin of
+``[auth]`` for the admin ones, endpoints from the catalog. That adds the
+authentication recordings; their files get a ``_keystone`` suffix and
+tokens are never written.
 
-    python tools/record_responses.py [--keep-going]
-    python tools/record_responses.py --zaqar-url http://127.0.0.1:8888 \\
-        --websocket-url ws://127.0.0.1:9000 --token T --project-id P \\
-        --admin-token T2 --admin-project-id P2
+    python tools/record_responses.py
+    python tools/record_responses.py --tempest-conf S/tempest/etc/tempest.conf
 """
 
 import argparse
+import configparser
 import contextlib
 import json
 import os
@@ -41,8 +43,11 @@ import sys
 import tempfile
 import time
 import traceback
+from urllib import parse
 import uuid
 
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
 import urllib3
 
 from tempest.lib import exceptions
@@ -167,6 +172,37 @@ class LocalZaqar:
                 proc.kill()
                 proc.wait(10)
         shutil.rmtree(self.state, ignore_errors=True)
+
+
+# -- a Zaqar with keystone -------------------------------------------------
+
+class KeystoneIdentity:
+    """Tokens and endpoints for the cloud a tempest.conf describes."""
+
+    def __init__(self, conf_path):
+        conf = configparser.ConfigParser()
+        conf.read(conf_path)
+        auth_url = conf['identity']['uri_v3']
+        self.region = conf['identity'].get('region') or None
+        domain = conf['auth'].get('admin_domain_name', 'Default')
+        self.admin = ks_session.Session(auth=v3.Password(
+            auth_url=auth_url, username=conf['auth']['admin_username'],
+            password=conf['auth']['admin_password'],
+            project_name=conf['auth']['admin_project_name'],
+            user_domain_name=domain, project_domain_name=domain))
+        url = parse.urlsplit(conf['zaqar_trove']['zaqar_transport_url'])
+        query = dict(parse.parse_qsl(url.query))
+        self.member = ks_session.Session(auth=v3.Password(
+            auth_url=auth_url, username=parse.unquote(url.username),
+            password=parse.unquote(url.password),
+            project_name=query['project_name'],
+            user_domain_name=query.get('user_domain_name', domain),
+            project_domain_name=query.get('project_domain_name', domain)))
+
+    def endpoint(self, service_type):
+        return self.admin.get_endpoint(service_type=service_type,
+                                       interface='public',
+                                       region_name=self.region)
 
 
 # -- recording ------------------------------------------------------------
@@ -301,7 +337,7 @@ class Recorder:
 
 # -- the scenario -------------------------------------------------------
 
-def record_rest(rec, provider, admin_provider, project_id):
+def record_rest(rec, provider, admin_provider, project_id, keystone=False):
     """Every REST client method, successes and the usual refusals."""
     def client(cls, prov=provider):
         return rec.client(cls, prov, x_project_id=project_id)
@@ -490,9 +526,16 @@ def record_rest(rec, provider, admin_provider, project_id):
              changes=[{'op': 'add', 'path': '/metadata/a', 'value': 1}])
     rec.call('queues', 'delete_queue_other', queues, 'delete_queue',
              queue_name=other)
+    if keystone:
+        rec.call('auth', 'no_token_401', client(
+            messaging.QueuesClient, auth.no_auth(rec.base_url)),
+            'list_queues')
+        rec.call('auth', 'bad_token_401', client(
+            messaging.QueuesClient, auth.token(rec.base_url, 'garbage')),
+            'list_queues')
 
 
-def record_ws(rec, ws_url, project_id, token=None):
+def record_ws(rec, ws_url, project_id, token=None, provider=None):
     """Every websocket helper, a push subscription and its notification."""
     def call(name, client, method, *args, **kwargs):
         return rec.ws_call('actions', name, client, method, *args, **kwargs)
@@ -571,36 +614,49 @@ def record_ws(rec, ws_url, project_id, token=None):
             call('authenticate_ok', ws, 'authenticate', token, project_id)
             call('other_project_403', ws, 'send', 'queue_list', {},
                  {'X-Project-ID': 'someone-else'})
+        shares = rec.client(messaging.SharesClient, provider)
+        signed = shares.create_signed_url(q, paths=['messages'],
+                                          methods=['GET', 'POST'])
+        headers = auth.signed_url_headers(signed, for_websocket=True)
+        with websocket.WebsocketClient(ws_url, headers=headers) as ws:
+            call('signed_message_post', ws, 'message_post', q,
+                 [{'body': 'signed'}])
+            call('signed_message_list', ws, 'message_list', q, echo=True)
+            call('signed_queue_list_403', ws, 'queue_list')
+            call('signed_message_delete_403', ws, 'message_delete', q,
+                 str(uuid.uuid4()))
+            call('signed_comma_methods_403', ws, 'send', 'message_list',
+                 {'queue_name': q}, auth.signed_url_headers(signed))
+        rec.client(messaging.QueuesClient, provider).delete_queue(q)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--zaqar-url')
-    parser.add_argument('--websocket-url')
-    parser.add_argument('--token')
-    parser.add_argument('--project-id')
-    parser.add_argument('--admin-token')
-    parser.add_argument('--admin-project-id')
+    parser.add_argument('--tempest-conf')
     args = parser.parse_args()
     urllib3.disable_warnings()
-    local = None
+    local = rec = None
     try:
-        if args.zaqar_url:
-            base_url, ws_url = args.zaqar_url, args.websocket_url
-            project_id, suffix = args.project_id, '_keystone'
-            provider = auth.token(base_url, args.token)
-            admin_provider = auth.token(base_url, args.admin_token)
+        if args.tempest_conf:
+            identity = KeystoneIdentity(args.tempest_conf)
+            base_url = identity.endpoint('messaging').rstrip('/')
+            ws_url = identity.endpoint('messaging-websocket')
+            token = identity.member.get_token()
+            project_id, suffix = identity.member.get_project_id(), '_keystone'
+            provider = auth.token(base_url, token)
+            admin_provider = auth.token(base_url, identity.admin.get_token())
         else:
             local = LocalZaqar().start()
-            base_url, ws_url = local.url, local.ws_url
+            base_url, ws_url, token = local.url, local.ws_url, None
             project_id, suffix = 'recorded-project', ''
             provider = auth.no_auth(base_url)
             # Zaqar without auth takes roles from this header.
             admin_provider = auth.StaticAuthProvider(
                 base_url, {'X-Roles': 'admin'})
         rec = Recorder(base_url)
-        record_rest(rec, provider, admin_provider, project_id)
-        record_ws(rec, ws_url, project_id, token=args.token)
+        record_rest(rec, provider, admin_provider, project_id,
+                    keystone=bool(token))
+        record_ws(rec, ws_url, project_id, token=token, provider=provider)
         rec.write(suffix)
     except Exception:
         traceback.print_exc()
@@ -608,6 +664,8 @@ def main():
     finally:
         if local:
             local.stop()
+    if rec is None:
+        return 1
     for failure in rec.failures:
         print('SCHEMA FAILURE', failure)
     return 1 if rec.failures else 0
