@@ -1,0 +1,271 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``up``: configure, start and check every service of a new stack.
+
+Order (things that do not depend on each other overlap)::
+
+    epmd, redis  ->  rabbitmq (boots for ~8 s in the background)
+    keystone/zaqar data: restored from the warm cache, or created by two
+        setup processes running side by side
+    keystone, zaqar (gunicorn), zaqar websocket server
+    keystone ready -> projects, users, roles, catalog -> (cold) save cache
+    zaqar, websocket, rabbitmq ready -> an authenticated Zaqar request
+    tempest workspace (tempest init ran in the background) + tempest.conf
+
+Any failure stops whatever was started and raises with the tail of the
+failing service's log.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import requests
+
+from zaqar_trove_tests.stack import binaries
+from zaqar_trove_tests.stack import cache as warm_cache
+from zaqar_trove_tests.stack import configs
+from zaqar_trove_tests.stack import control
+from zaqar_trove_tests.stack import errors
+from zaqar_trove_tests.stack import identity
+from zaqar_trove_tests.stack import ports
+from zaqar_trove_tests.stack import services
+
+SETUP_TIMEOUT = 180
+
+
+def tool(name):
+    """A console script of this Python environment (tempest, stestr...)."""
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    found = here if os.access(here, os.X_OK) else shutil.which(name)
+    if not found:
+        raise errors.MissingPythonPackage(name, 'no %s script next to %s' % (
+            name, sys.executable))
+    return found
+
+
+class Helper:
+    """A short-lived setup process whose output goes to a log file."""
+
+    def __init__(self, name, argv, log, env=None):
+        self.name = name
+        self.log = log
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        with open(log, 'wb') as out:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})))
+
+    def wait(self, timeout=SETUP_TIMEOUT):
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise errors.ServiceFailed(
+                self.name, 'did not finish within %d s' % timeout, self.log,
+                control.tail(self.log))
+        if code:
+            raise errors.ServiceFailed(
+                self.name, 'failed with exit status %d' % code, self.log,
+                control.tail(self.log))
+
+    def abort(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _refuse_running(stack):
+    alive = stack.alive()
+    if not alive:
+        return
+    where = stack.paths.root
+    if stack.state().get('phase') == 'up':
+        raise errors.StackAlreadyUp(
+            'a stack is already up in %s (%s): use it, or run '
+            '"zaqar-trove-tests stack down --state-dir %s" first' % (
+                where, ', '.join(alive), where))
+    raise errors.StackAlreadyUp(
+        'processes of an earlier stack still run in %s (%s): run '
+        '"zaqar-trove-tests stack down --state-dir %s" first' % (
+            where, ', '.join(alive), where))
+
+
+def _prepare_dirs(paths):
+    for directory in paths.fresh_dirs():
+        shutil.rmtree(directory, ignore_errors=True)
+    for directory in paths.fresh_dirs() + paths.kept_dirs() + [
+            paths.empty_conf_dir, paths.keystone_data, paths.zaqar_data,
+            paths.redis_data, paths.rabbit_etc, paths.rabbit_home]:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+
+
+def _write(files):
+    for path, text in files.items():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+
+
+def _settings(secrets):
+    return {
+        'ports': ports.choose(configs.PORT_NAMES),
+        'secrets': secrets,
+        'region': configs.REGION,
+        'zaqar_workers': int(os.environ.get('ZTT_ZAQAR_WORKERS', 3)),
+        'zaqar_threads': int(os.environ.get('ZTT_ZAQAR_THREADS', 4)),
+    }
+
+
+def _setup_helpers(paths, settings):
+    py = sys.executable
+    return [
+        Helper('keystone setup',
+               [py, '-m', 'zaqar_trove_tests.stack.keystone_setup',
+                paths.keystone_conf, configs.keystone_url(settings),
+                settings['region']],
+               paths.log('keystone-setup'),
+               env={'ZTT_ADMIN_PASSWORD':
+                    settings['secrets']['admin_password']}),
+        Helper('zaqar setup',
+               [py, '-m', 'zaqar_trove_tests.stack.zaqar_setup',
+                paths.zaqar_db],
+               paths.log('zaqar-setup'))]
+
+
+def _tempest_init(paths):
+    if os.path.isfile(os.path.join(paths.tempest, '.stestr.conf')):
+        return None
+    shutil.rmtree(paths.tempest, ignore_errors=True)
+    return Helper('tempest init',
+                  [tool('tempest'), 'init', '--workspace-path',
+                   os.path.join(paths.root, 'tempest-workspaces.yaml'),
+                   '--config-dir', paths.empty_conf_dir,
+                   '--name', 'zaqar-trove-tests', paths.tempest],
+                  paths.log('tempest-init'))
+
+
+def smoke(settings, token):
+    """One authenticated Zaqar request: keystonemiddleware works."""
+    resp = requests.get(configs.zaqar_url(settings) + '/v2/queues',
+                        headers={'X-Auth-Token': token,
+                                 'Client-ID': '3381af92-2b9e-11e3-b191-'
+                                              '71861300734c'},
+                        timeout=30)
+    if resp.status_code not in (200, 204):
+        raise errors.StackError(
+            'zaqar refused an authenticated request: %d %s' % (
+                resp.status_code, resp.text[:300]))
+
+
+class _Clock:
+
+    def __init__(self, echo):
+        self.echo = echo or (lambda line: None)
+        self.start = time.monotonic()
+        self.steps = []
+
+    def mark(self, what):
+        elapsed = time.monotonic() - self.start
+        self.steps.append((what, round(elapsed, 2)))
+        self.echo('  %5.1f s  %s' % (elapsed, what))
+
+
+def up(stack, use_cache=True, echo=None):
+    """Bring a new stack up in ``stack.paths``.
+
+    :param use_cache: restore (or, cold, fill) the warm-start cache.
+    :param echo: callable receiving one progress line at a time.
+    :returns: ``{'warm': bool, 'seconds': float, 'steps': [...]}``.
+    :raises StackAlreadyUp, StackBusy, MissingBinary, ServiceFailed:
+    """
+    paths = stack.paths
+    clock = _Clock(echo)
+    with stack.lock('bringing the stack up'):
+        _refuse_running(stack)
+        binaries.check_modules()
+        programs = binaries.find_all()
+        cache = warm_cache.WarmCache() if use_cache else None
+        warm = bool(cache and cache.exists())
+        settings = _settings(cache.secrets() if warm
+                             else configs.new_secrets())
+        _prepare_dirs(paths)
+        _write(configs.files(paths, settings))
+        specs = services.build(paths, settings, programs)
+        stack.write_state({
+            'phase': 'starting', 'warm': warm, 'settings': settings,
+            'order': list(specs), 'created_at': time.time(),
+            'services': {name: {'spec': spec} for name, spec in specs.items()},
+        })
+        helpers = []
+        try:
+            _up(stack, settings, cache, warm, helpers, clock)
+        except BaseException:
+            for helper in helpers:
+                if helper:
+                    helper.abort()
+            stack.stop_all()
+            stack.update_state(phase='failed')
+            raise
+    seconds = round(time.monotonic() - clock.start, 2)
+    stack.update_state(phase='up', up_seconds=seconds, steps=clock.steps)
+    return {'warm': warm, 'seconds': seconds, 'steps': clock.steps}
+
+
+def _up(stack, settings, cache, warm, helpers, clock):
+    paths = stack.paths
+    svc = {s.name: s for s in stack.services()}
+
+    def start(*names):
+        for name in names:
+            svc[name].start(wait=False, fresh_log=True)
+
+    helpers.append(_tempest_init(paths))
+    start('epmd', 'redis')
+    # rabbitmq would start an epmd of its own (which outlives it) if ours
+    # did not answer yet.
+    svc['epmd'].wait_ready()
+    start('rabbitmq')
+    if warm:
+        cache.restore(paths)
+        clock.mark('restored keystone and zaqar data from %s' % cache.dir)
+    else:
+        setup = _setup_helpers(paths, settings)
+        helpers.extend(setup)
+        for helper in setup:
+            helper.wait()
+        clock.mark('created keystone and zaqar data')
+    start('keystone')
+    svc['redis'].wait_ready()
+    start('zaqar', 'zaqar-websocket')
+    svc['keystone'].wait_ready()
+    clock.mark('keystone ready')
+    token = identity.ensure(settings)
+    clock.mark('projects, users, roles and catalog in place')
+    if cache and not warm:
+        cache.save(paths, settings['secrets'])
+        clock.mark('saved the warm-start cache in %s' % cache.dir)
+    for name in ('zaqar', 'zaqar-websocket'):
+        svc[name].wait_ready()
+    smoke(settings, token)
+    clock.mark('zaqar and its websocket server ready')
+    svc['rabbitmq'].wait_ready()
+    clock.mark('rabbitmq ready')
+    if helpers[0]:
+        helpers[0].wait()
+    _write({paths.tempest_conf: configs.render_ini(
+        configs.tempest_sections(paths, settings))})
+    clock.mark('tempest workspace ready: %s' % paths.tempest_conf)

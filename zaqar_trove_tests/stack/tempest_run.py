@@ -1,0 +1,118 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``zaqar-trove-tests run``: the suite on the local stack, with a report.
+
+Brings a stack up if none is (and takes that one down at the end), runs
+``tempest run`` in the stack's tempest workspace with its tempest.conf,
+exports the stestr results as subunit and HTML under ``reports/`` and
+prints ``tempest: N passed, N failed, N skipped``.
+"""
+
+import io
+import os
+import subprocess
+import time
+
+from zaqar_trove_tests.stack import bringup
+
+DEFAULT_REGEX = r'^zaqar_trove_tests\.tests\.'
+#: tempest run options that choose tests: given any, no default regex.
+SELECTION = ('--regex', '-r', '--smoke', '-s', '--include-list',
+             '--include_list', '--whitelist-file', '--whitelist_file',
+             '--load-list', '--load_list', '--worker-file', '--worker_file')
+
+
+def tempest_args(args, concurrency=None):
+    """Arguments for ``tempest run``: the user's, else our regex."""
+    out = list(args)
+    if not any(a.split('=', 1)[0] in SELECTION for a in args):
+        out = ['--regex', DEFAULT_REGEX] + out
+    if concurrency:
+        out += ['--concurrency', str(concurrency)]
+    return out
+
+
+def count(subunit_bytes):
+    """``(passed, failed, skipped)`` of a subunit v2 stream.
+
+    Expected failures (known defects) count as passed, unexpected
+    successes as failed, as in .ci/summary.
+    """
+    import subunit
+    import testtools
+
+    summary = testtools.StreamSummary()
+    summary.startTestRun()
+    subunit.ByteStreamToStreamResult(
+        io.BytesIO(subunit_bytes), non_subunit_name='stdout').run(summary)
+    summary.stopTestRun()
+    failed = (len(summary.failures) + len(summary.errors)
+              + len(summary.unexpectedSuccesses))
+    skipped = len(summary.skipped)
+    return summary.testsRun - skipped - failed, failed, skipped
+
+
+def _next_stream(workspace):
+    try:
+        with open(os.path.join(workspace, '.stestr', 'next-stream')) as f:
+            return int(f.read().strip() or 0)
+    except FileNotFoundError:
+        return 0
+
+
+def report(stack, before, echo):
+    """Export the run stestr recorded after ``before``; return counts."""
+    workspace = stack.paths.tempest
+    if _next_stream(workspace) <= before:
+        echo('no test results were recorded')
+        return 0, 0, 0
+    last = subprocess.run([bringup.tool('stestr'), 'last', '--subunit'],
+                          cwd=workspace, capture_output=True)
+    reports = stack.paths.reports
+    os.makedirs(reports, exist_ok=True)
+    base = os.path.join(reports, 'tempest-%s' % time.strftime(
+        '%Y%m%d-%H%M%S'))
+    with open(base + '.subunit', 'wb') as f:
+        f.write(last.stdout)
+    subprocess.run([bringup.tool('subunit2html'), base + '.subunit',
+                    base + '.html'], check=True, stdout=subprocess.DEVNULL)
+    echo('stestr results: %s/.stestr, subunit: %s.subunit' % (
+        workspace, base))
+    echo('HTML report: %s.html' % base)
+    return count(last.stdout)
+
+
+def run(stack, args, concurrency=None, use_cache=True, echo=print):
+    """Run tempest on stack (brought up if needed); return its status."""
+    owned = False
+    if not stack.is_up():
+        echo('no stack is up in %s: bringing one up' % stack.paths.root)
+        result = stack.up(use_cache=use_cache, echo=echo)
+        echo('stack up in %.1f s (%s start)' % (
+            result['seconds'], 'warm' if result['warm'] else 'cold'))
+        owned = True
+    try:
+        workspace = stack.paths.tempest
+        before = _next_stream(workspace)
+        argv = [bringup.tool('tempest'), 'run', '--config-file',
+                stack.tempest_conf] + tempest_args(args, concurrency)
+        echo('running: %s' % ' '.join(argv))
+        code = subprocess.call(argv, cwd=workspace)
+        passed, failed, skipped = report(stack, before, echo)
+        echo('tempest: %d passed, %d failed, %d skipped' % (
+            passed, failed, skipped))
+        return code
+    finally:
+        if owned:
+            stopped = stack.down()
+            echo('stack down (%s)' % ', '.join(stopped))
