@@ -20,6 +20,7 @@ import collections
 
 from tempest.lib.common.utils import data_utils
 from tempest.lib.common.utils import test_utils
+from tempest.lib import exceptions
 
 from zaqar_trove_tests.services.messaging import base
 
@@ -146,7 +147,13 @@ def observe_victim(clients, victim):
 
 
 def assert_intact(test, clients, victim, before):
-    """``victim`` looks to its owner exactly as it did ``before``."""
-    test.assertEqual(before, observe_victim(clients, victim),
-                     'queue %s of project %s changed' % (
-                         victim.queue, clients.project_id))
+    """``victim`` looks to its owner exactly as it did ``before``.
+
+    A victim its owner can no longer observe (an error status) fails too.
+    """
+    where = 'queue %s of project %s' % (victim.queue, clients.project_id)
+    try:
+        after = observe_victim(clients, victim)
+    except exceptions.RestClientException as exc:
+        test.fail('%s cannot be observed any more: %s' % (where, exc))
+    test.assertEqual(before, after, '%s changed' % where)
