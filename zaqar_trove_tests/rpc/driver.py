@@ -1,0 +1,400 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The ``zaqar://`` oslo.messaging driver.
+
+Addressing (queue names from ``names``; exchange = ``target.exchange`` or
+``control_exchange``):
+
+- ``topic``: one queue per (exchange, topic), competing consumers: every
+  server of the topic pops from it, so each message goes to one server.
+- ``topic`` + ``server``: one queue per server, read by that server only.
+- fanout: one queue per (exchange, topic) that every server *observes*
+  (lists after its own marker, removes nothing) and messages expire after
+  ``fanout_ttl``. Chosen over per-server fanout queues because a sender
+  then needs no registry of live servers (Zaqar cannot list queues by
+  prefix cheaply, and a registry goes stale), posts once whatever the
+  number of servers, and nothing is left to clean up. Each server sees
+  each fanout message once (envelope and message ids are remembered for
+  the TTL plus 120 s) and only those posted after it started, as with a
+  RabbitMQ fanout queue created at start.
+- notifications: ``{topic}.{priority}`` gets one queue per (exchange,
+  topic) -- the default pool, popped by listeners without a pool -- plus
+  one queue per named pool. Pool listeners register their pool as a key of
+  the default queue's metadata; notifiers read it (cached for
+  ``pool_refresh_interval``) and post a copy to every pool queue, so each
+  pool gets every notification once and, within a pool, the listeners
+  compete for it.
+- replies: one queue per driver instance (``reply``), one waiter thread,
+  correlation by ``msg_id``.
+
+A call carries its deadline (``envelope``): Zaqar's TTLs are at least 60 s,
+so a server drops a call whose caller gave up instead of executing it.
+Heartbeats implement ``call_monitor_timeout``. Requests over
+``max_message_size`` raise ``MessageDeliveryFailure`` before anything is
+sent; a reply over it becomes a remote ``MessageDeliveryFailure``.
+
+Errors: Zaqar unreachable makes ``send`` retry (``retry``: None/-1 forever,
+N times, 0 never) with backoff and then raise ``MessageDeliveryFailure``,
+or ``MessagingTimeout`` once a call's timeout passes; Zaqar refusing a
+request (4xx) raises ``MessageDeliveryFailure`` at once.
+
+oslo.messaging 18.3 registers ``[oslo_messaging_metrics]`` and
+``[oslo_messaging_tracing]`` on the global ``cfg.CONF`` only, yet RPC
+clients read them from the transport's ``conf``: with a private
+``ConfigOpts`` ``call()`` fails with ``NoSuchOptError``. The driver
+registers both groups on the ``conf`` it is given.
+"""
+
+import importlib
+import logging
+import math
+import threading
+import time
+import uuid
+
+from oslo_config import cfg
+from oslo_messaging._drivers import base
+from oslo_messaging._drivers import common
+from oslo_messaging import exceptions as om_exc
+
+from zaqar_trove_tests.rpc import auth as zauth
+from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import httpclient
+from zaqar_trove_tests.rpc import listener as zlistener
+from zaqar_trove_tests.rpc import names
+from zaqar_trove_tests.rpc import options
+from zaqar_trove_tests.rpc import push as zpush
+from zaqar_trove_tests.rpc import reply as zreply
+from zaqar_trove_tests.rpc import settings as zsettings
+
+LOG = logging.getLogger(__name__)
+
+POOL_KEY = 'zt_pool_'
+_GLOBAL_ONLY = (('oslo_messaging._metrics.client', 'oslo_messaging_metrics'),
+                ('oslo_messaging._tracing.client', 'oslo_messaging_tracing'))
+
+
+def register_global_only_opts(conf):
+    """Register on ``conf`` the groups oslo puts on ``cfg.CONF`` only."""
+    if conf is cfg.CONF:
+        return
+    for module, group in _GLOBAL_ONLY:
+        try:
+            opts = getattr(importlib.import_module(module), group)
+        except (ImportError, AttributeError):
+            continue
+        for opt in opts:
+            try:
+                conf.register_opt(opt, group=group)
+            except cfg.DuplicateOptError:
+                pass
+
+
+class ZaqarDriver(base.BaseDriver):
+    """oslo.messaging driver over Zaqar; see the module docstring."""
+
+    def __init__(self, conf, url, default_exchange=None,
+                 allowed_remote_exmods=None):
+        super().__init__(conf, url, default_exchange, allowed_remote_exmods)
+        options.register_opts(conf)
+        register_global_only_opts(conf)
+        self.settings = zsettings.from_url(conf, url)
+        self.allowed_remote_exmods = self._allowed_remote_exmods
+        self.client_id = str(uuid.uuid4())
+        self.auth = zauth.make(self.settings)
+        self.client = httpclient.ZaqarClient(self.settings, self.auth,
+                                             self.client_id)
+        self.push = (zpush.PushClient(self.settings, self.auth,
+                                      self.client_id)
+                     if self.settings.delivery == 'push' else None)
+        self._lock = threading.Lock()
+        self._waiter = None
+        self._listeners = []
+        self._pools = {}
+        LOG.info('zaqar:// driver for %s: auth %s, %s delivery',
+                 self.settings.url_text, self.settings.auth_mode,
+                 self.settings.delivery)
+
+    def require_features(self, requeue=False):
+        """Requeue (notifications only) posts the message back."""
+
+    # -- naming ----------------------------------------------------------
+
+    def _exchange(self, target):
+        return target.exchange or self._default_exchange or 'openstack'
+
+    def _prefix(self):
+        return self.settings.queue_prefix
+
+    def queue_for(self, target):
+        """The queue a message to ``target`` is posted to."""
+        exchange = self._exchange(target)
+        if target.fanout:
+            return names.fanout_queue(self._prefix(), exchange, target.topic)
+        if target.server:
+            return names.server_queue(self._prefix(), exchange, target.topic,
+                                      target.server)
+        return names.topic_queue(self._prefix(), exchange, target.topic)
+
+    def server_queues(self, target):
+        """``[(queue, mode)]`` an RPC server of ``target`` reads."""
+        exchange = self._exchange(target)
+        queues = []
+        if target.server:
+            queues.append((names.server_queue(self._prefix(), exchange,
+                                              target.topic, target.server),
+                           'pop'))
+        queues.append((names.topic_queue(self._prefix(), exchange,
+                                         target.topic), 'pop'))
+        queues.append((names.fanout_queue(self._prefix(), exchange,
+                                          target.topic), 'observe'))
+        return queues
+
+    # -- sending ---------------------------------------------------------
+
+    def post(self, queue, bodies, ttl, retry=None, deadline=None,
+             grant=None):
+        """Post envelopes; oslo exceptions on failure.
+
+        :param deadline: monotonic time after which to stop retrying and
+            raise ``MessagingTimeout``.
+        """
+        try:
+            data = self.client.encode_post(bodies, ttl)
+        except errors.TooLarge as exc:
+            raise om_exc.MessageDeliveryFailure(str(exc))
+        delay = self.settings.retry_interval
+        attempt = 0
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            try:
+                self.client.post(queue, data, grant=grant, timeout=left)
+                return
+            except errors.Rejected as exc:
+                raise om_exc.MessageDeliveryFailure(str(exc))
+            except errors.Unreachable as exc:
+                attempt += 1
+                if retry is not None and 0 <= retry < attempt:
+                    raise om_exc.MessageDeliveryFailure(
+                        '%s (after %d attempt(s))' % (exc, attempt))
+                if deadline is not None and \
+                        time.monotonic() + delay >= deadline:
+                    raise om_exc.MessagingTimeout(
+                        'Timed out sending to %s: %s' % (queue, exc))
+                LOG.warning('%s; retrying in %.1f s', exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, self.settings.max_retry_interval)
+
+    def send(self, target, ctxt, message, wait_for_reply=None, timeout=None,
+             call_monitor_timeout=None, retry=None, transport_options=None):
+        queue = self.queue_for(target)
+        if not wait_for_reply:
+            ttl = (self.settings.fanout_ttl if target.fanout
+                   else self.settings.message_ttl)
+            self.post(queue, [envelope.cast(ctxt, message)], ttl, retry)
+            return None
+        if self.settings.auth_mode == 'signed':
+            raise om_exc.MessageDeliveryFailure(
+                'call() needs a reply queue, which auth_mode=signed cannot '
+                'read; use cast() or another auth_mode')
+        if timeout is None:
+            timeout = self.settings.message_ttl
+        deadline = time.monotonic() + timeout
+        waiter = self._reply_waiter(deadline)
+        msg_id = uuid.uuid4().hex
+        body = envelope.call(ctxt, message, msg_id, waiter.queue, timeout,
+                             call_monitor_timeout, waiter.grant())
+        ttl = max(60, min(math.ceil(timeout), self.settings.message_ttl))
+        LOG.debug('CALL %s to %s', msg_id, queue)
+        waiter.listen(msg_id, call_monitor_timeout)
+        try:
+            self.post(queue, [body], ttl, retry, deadline)
+            return waiter.wait(msg_id, deadline, call_monitor_timeout)
+        finally:
+            waiter.unlisten(msg_id)
+
+    def _reply_waiter(self, deadline):
+        with self._lock:
+            if self._waiter is not None:
+                return self._waiter
+            delay = self.settings.retry_interval
+            while True:
+                try:
+                    self._waiter = zreply.ReplyWaiter(self)
+                    return self._waiter
+                except errors.Rejected as exc:
+                    raise om_exc.MessageDeliveryFailure(
+                        'Cannot create the reply queue: %s' % exc)
+                except errors.Unreachable as exc:
+                    if time.monotonic() + delay >= deadline:
+                        raise om_exc.MessagingTimeout(
+                            'Cannot create the reply queue: %s' % exc)
+                time.sleep(delay)
+                delay = min(delay * 2, self.settings.max_retry_interval)
+
+    def send_reply(self, request, body, raise_errors=False):
+        """Post a reply (or heartbeat) to the caller of ``request``."""
+        queue, grant = request['rq'], request.get('rg')
+        if grant is not None and not zauth.valid_grant(grant):
+            grant = None
+        left = envelope.remaining(request)
+        deadline = time.monotonic() + max(left or 0, 0)
+        try:
+            try:
+                self.client.encode_post([body], self.settings.reply_ttl)
+            except errors.TooLarge as exc:
+                failure = om_exc.MessageDeliveryFailure(
+                    'reply not sent: %s' % exc)
+                body = envelope.reply(
+                    request['mid'], failure=common.serialize_remote_exception(
+                        (type(failure), failure, None)))
+            self.post(queue, [body], self.settings.reply_ttl, retry=None,
+                      deadline=deadline, grant=grant)
+        except om_exc.MessagingException as exc:
+            if raise_errors:
+                raise om_exc.MessageDeliveryFailure(str(exc))
+            LOG.error('Reply to %s not delivered: %s', request['mid'], exc)
+
+    def send_notification(self, target, ctxt, message, version, retry=None):
+        exchange = self._exchange(target)
+        queue = names.notification_queue(self._prefix(), exchange,
+                                         target.topic)
+        body = envelope.notification(ctxt, message, version)
+        for name in [queue] + self._pool_queues(exchange, target.topic):
+            self.post(name, [body], self.settings.message_ttl, retry)
+
+    def _pool_queues(self, exchange, topic):
+        queue = names.notification_queue(self._prefix(), exchange, topic)
+        now = time.monotonic()
+        cached = self._pools.get(queue)
+        if cached and now - cached[0] < self.settings.pool_refresh_interval:
+            return cached[1]
+        try:
+            meta = self.client.queue_metadata(queue)
+        except errors.ZaqarError as exc:
+            LOG.debug('No pool list for %s: %s', queue, exc)
+            return cached[1] if cached else []
+        pools = sorted(v for k, v in meta.items()
+                       if k.startswith(POOL_KEY) and isinstance(v, str))
+        queues = [names.notification_queue(self._prefix(), exchange, topic,
+                                           pool) for pool in pools]
+        self._pools[queue] = (now, queues)
+        return queues
+
+    # -- listening -------------------------------------------------------
+
+    def _listener(self, sources, notifications, batch_size, batch_timeout,
+                  owned=()):
+        if self.settings.auth_mode == 'signed':
+            sources = self._granted(sources)
+        listener = zlistener.ZaqarListener(self, sources, notifications,
+                                           owned)
+        listener.start(self.push)
+        with self._lock:
+            self._listeners.append(listener)
+        return base.PollStyleListenerAdapter(listener, batch_size,
+                                             batch_timeout)
+
+    def _granted(self, sources):
+        kept = []
+        for source in sources:
+            method = 'GET' if source.mode == 'observe' else 'DELETE'
+            if self.auth.grant(source.queue, method):
+                kept.append(source)
+            else:
+                LOG.warning('No signed URL grants %s on %s: not read',
+                            method, source.queue)
+        if not kept:
+            raise om_exc.MessageDeliveryFailure(
+                'no signed URL grants reading any queue of this listener')
+        return kept
+
+    def listen(self, target, batch_size, batch_timeout):
+        sources = [zlistener.Source(queue, mode)
+                   for queue, mode in self.server_queues(target)]
+        owned = ([sources[0].queue] if target.server and
+                 self.settings.cleanup_server_queues else [])
+        return self._listener(sources, False, batch_size, batch_timeout,
+                              owned)
+
+    def listen_for_notifications(self, targets_and_priorities, pool,
+                                 batch_size, batch_timeout):
+        sources = []
+        for target, priority in targets_and_priorities:
+            exchange = self._exchange(target)
+            topic = '%s.%s' % (target.topic, priority)
+            default = names.notification_queue(self._prefix(), exchange,
+                                               topic)
+            if pool is None:
+                sources.append(zlistener.Source(default))
+                continue
+            self._register_pool(default, pool)
+            sources.append(zlistener.Source(names.notification_queue(
+                self._prefix(), exchange, topic, pool)))
+        return self._listener(sources, True, batch_size, batch_timeout)
+
+    def _register_pool(self, queue, pool):
+        key = POOL_KEY + names.encode_component(pool)
+        try:
+            self.client.ensure_queue(queue)
+            self.client.set_metadata_key(queue, key, pool)
+        except errors.ZaqarError as exc:
+            raise om_exc.MessageDeliveryFailure(
+                'Cannot register pool %r on %s: %s' % (pool, queue, exc))
+
+    def forget_listener(self, listener):
+        """Called by a listener's cleanup: delete the queues it owns."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+        for queue in listener.owned:
+            try:
+                self.client.delete_queue(queue)
+            except errors.ZaqarError as exc:
+                LOG.warning('Could not delete queue %s: %s', queue, exc)
+
+    # -- grants for servers holding no credentials ----------------------
+
+    def share_server_queues(self, target, expires, send_topics=()):
+        """Pre-signed grants an RPC server of ``target`` needs.
+
+        For a guest that must hold no keystone credentials: the grants to
+        read its server, topic and fanout queues and to post to the topic
+        queues in ``send_topics`` (``[(exchange or None, topic)]``). Write
+        the returned list as JSON to the guest's ``signed_urls_file``.
+
+        :param expires: ``YYYY-MM-DDTHH:MM:SS`` (UTC).
+        """
+        grants = []
+        for queue, mode in self.server_queues(target):
+            methods = ['GET'] if mode == 'observe' else ['DELETE', 'GET']
+            grants.append(self.client.share(queue, ['messages'], methods,
+                                            expires))
+        for exchange, topic in send_topics:
+            queue = names.topic_queue(
+                self._prefix(), exchange or self._default_exchange, topic)
+            grants.append(self.client.share(queue, ['messages'], ['POST'],
+                                            expires))
+        return grants
+
+    # -- teardown --------------------------------------------------------
+
+    def cleanup(self):
+        with self._lock:
+            waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.stop()
+        if self.push is not None:
+            self.push.close()
+        self.client.close()

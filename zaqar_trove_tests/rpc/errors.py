@@ -1,0 +1,45 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Errors of the Zaqar client layer (the driver maps them to oslo's).
+
+Texts name the operation, the queue and Zaqar's answer, never a header,
+token, password or signature.
+"""
+
+
+class ZaqarError(Exception):
+    """Base class."""
+
+
+class Unreachable(ZaqarError):
+    """No Zaqar (or keystone) host answered, or answered 5xx: retryable."""
+
+
+class Rejected(ZaqarError):
+    """Zaqar answered 4xx: retrying the same request cannot help."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+class AuthFailed(Rejected):
+    """Authentication was refused (also after fetching a new token)."""
+
+
+class NoGrant(Rejected):
+    """auth_mode=signed and no signed URL grants this method on a queue."""
+
+
+class TooLarge(Rejected):
+    """The request is larger than max_message_size; nothing was sent."""

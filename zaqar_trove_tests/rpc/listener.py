@@ -1,0 +1,384 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""RPC servers and notification listeners: read queues, yield messages.
+
+A listener reads several queues (``Source``): ``pop`` sources are taken
+with Zaqar's atomic claim-and-delete (``DELETE ...?pop=N``), so each
+message reaches one consumer and is gone before it is dispatched
+(at-most-once, as oslo.messaging acknowledges RPC requests before
+dispatch); ``observe`` sources (fanout) are listed without removing
+anything, after a marker, remembering what was seen.
+
+When to read: with push, a websocket notification wakes the listener; if
+that read finds nothing (Zaqar pushes before it stores, or a competitor
+was faster) it retries for ``push_grace`` seconds with growing pauses;
+otherwise it reads every ``push_safety_interval`` in case a push was lost.
+Without push the pause between reads of an idle listener grows from
+``poll_min_interval`` to ``poll_max_interval`` and drops back after a
+message. When Zaqar is unreachable the listener logs it and retries with
+backoff up to ``max_retry_interval``; it never raises out of ``poll``.
+
+Malformed or foreign messages are logged and dropped (a ``pop`` has
+already removed them); duplicates (same envelope id) and calls whose
+deadline passed are dropped without reply.
+"""
+
+import collections
+import functools
+import logging
+import threading
+import time
+
+from oslo_messaging._drivers import base
+from oslo_messaging._drivers import common
+
+from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import errors
+
+LOG = logging.getLogger(__name__)
+
+PAGE = 20
+
+
+class RecentIds:
+    """A bounded set of recently seen ids (oldest forgotten first)."""
+
+    def __init__(self, size=8192):
+        self._ids = collections.OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def add(self, key):
+        """Remember ``key``; False if it was already there."""
+        with self._lock:
+            if key in self._ids:
+                return False
+            self._ids[key] = None
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+            return True
+
+    def discard(self, key):
+        with self._lock:
+            self._ids.pop(key, None)
+
+
+class Source:
+    """One queue of a listener: ``pop`` (consume) or ``observe`` (fanout).
+
+    ``more``: the last read filled its page, read again at once;
+    ``hint_at``: when a push last named this queue; ``read_at``: when it
+    was last read; ``marker``/``seen``/``primed``: observer state.
+    """
+
+    def __init__(self, queue, mode='pop'):
+        self.queue = queue
+        self.mode = mode
+        self.more = False
+        self.hint_at = 0.0
+        self.read_at = 0.0
+        self.marker = None
+        self.primed = False
+        self.seen = collections.OrderedDict()
+        self.callback = None
+
+
+class RpcIncoming(base.RpcIncomingMessage):
+    """A call or cast; replies go to the caller's reply queue."""
+
+    def __init__(self, listener, body):
+        super().__init__(body['ctx'], body['msg'], body.get('mid'))
+        self._listener = listener
+        self._body = body
+        self.client_timeout = body.get('cm')
+
+    def acknowledge(self):
+        """Nothing to do: the message left Zaqar when it was popped."""
+
+    def requeue(self):
+        """Not supported for RPC (``require_features`` says so)."""
+
+    def reply(self, reply=None, failure=None):
+        if self._body['k'] != 'call':
+            return
+        if failure is not None:
+            failure = common.serialize_remote_exception(failure)
+        self._listener.driver.send_reply(
+            self._body, envelope.reply(self._body['mid'], reply, failure))
+
+    def heartbeat(self):
+        if self._body['k'] == 'call':
+            self._listener.driver.send_reply(
+                self._body, envelope.heartbeat(self._body['mid']),
+                raise_errors=True)
+
+
+class NotificationIncoming(base.IncomingMessage):
+    """A notification; ``requeue`` posts it back to its queue."""
+
+    def __init__(self, listener, body, queue):
+        super().__init__(body['ctx'], body['msg'])
+        self._listener = listener
+        self._body = body
+        self._queue = queue
+
+    def acknowledge(self):
+        """Nothing to do: the message left Zaqar when it was popped."""
+
+    def requeue(self):
+        self._listener.requeue(self._queue, self._body)
+
+
+class ZaqarListener(base.PollStyleListener):
+    """Reads its sources for ``poll``; see the module docstring."""
+
+    def __init__(self, driver, sources, notifications=False, owned=()):
+        super().__init__()
+        self.driver = driver
+        self.owned = list(owned)
+        self._client = driver.client
+        self._settings = driver.settings
+        self._sources = sources
+        self._notifications = notifications
+        self._kinds = ('notify',) if notifications else ('call', 'cast')
+        self._buffer = collections.deque()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._ids = RecentIds()
+        self._interval = self._settings.poll_min_interval
+        self._grace = self._settings.poll_min_interval
+        self._active_at = 0.0
+        self._full_at = 0.0
+        self._error_delay = 0.0
+        self._failing = False
+        self._next = 0
+        self._push = None
+
+    def start(self, push=None):
+        """Prepare the queues (best effort) and subscribe them for push."""
+        self._push = push
+        for source in self._sources:
+            try:
+                if source.mode == 'observe':
+                    self._prime(source)
+                elif self._settings.auth_mode != 'signed':
+                    self._client.ensure_queue(source.queue)
+            except errors.ZaqarError as exc:
+                LOG.warning('Cannot prepare queue %s yet (%s); will retry',
+                            source.queue, exc)
+        if push is not None:
+            for source in self._sources:
+                source.callback = functools.partial(self._on_push, source)
+                push.subscribe(source.queue, source.callback)
+
+    @property
+    def queues(self):
+        return [source.queue for source in self._sources]
+
+    def _on_push(self, source, body):
+        source.hint_at = time.monotonic()
+        self._grace = self._settings.poll_min_interval
+        self._wake.set()
+
+    # -- oslo's PollStyleListener ----------------------------------------
+
+    def poll(self, timeout=None, batch_size=1, batch_timeout=None):
+        batch_size = max(1, batch_size or 1)
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        batch_end = None
+        result = []
+        while True:
+            while self._buffer and len(result) < batch_size:
+                result.append(self._buffer.popleft())
+            now = time.monotonic()
+            if result and batch_end is None:
+                batch_end = now + (batch_timeout or 0)
+            if (len(result) >= batch_size or self._stopped.is_set() or
+                    (result and now >= batch_end) or
+                    (deadline is not None and now >= deadline)):
+                return result
+            if self._fetch(batch_size - len(result)):
+                continue
+            pause = self._pause()
+            for end in (deadline, batch_end if result else None):
+                if end is not None:
+                    pause = min(pause, max(0.0, end - now))
+            self._wake.wait(pause)
+            self._wake.clear()
+
+    def stop(self):
+        self._stopped.set()
+        self._wake.set()
+
+    def cleanup(self):
+        if self._push is not None:
+            for source in self._sources:
+                self._push.unsubscribe(source.queue, source.callback)
+        self.driver.forget_listener(self)
+
+    # -- reading ---------------------------------------------------------
+
+    def _due(self, now):
+        """The sources to read now (see the module docstring)."""
+        settings = self._settings
+        pushed = self._push is not None
+        full = not pushed or now - self._full_at >= \
+            settings.push_safety_interval
+        if full and pushed:
+            self._full_at = now
+        due = []
+        for source in self._sources:
+            if source.more or (pushed and
+                               now - source.hint_at < settings.push_grace):
+                due.append(source)
+            elif source.mode == 'observe' and not pushed:
+                if now - source.read_at >= settings.poll_max_interval:
+                    due.append(source)
+            elif full:
+                due.append(source)
+        return due
+
+    def _pause(self):
+        settings = self._settings
+        now = time.monotonic()
+        if self._error_delay:
+            return self._error_delay
+        if self._push is not None:
+            if any(now - s.hint_at < settings.push_grace
+                   for s in self._sources):
+                pause, self._grace = self._grace, self._grace * 2
+                return pause
+            return max(0.0, self._full_at + settings.push_safety_interval -
+                       now)
+        if now - self._active_at < settings.poll_hot_window:
+            return settings.poll_min_interval
+        pause = self._interval
+        self._interval = min(pause * 2, settings.poll_max_interval)
+        return pause
+
+    def _fetch(self, wanted):
+        found = 0
+        now = time.monotonic()
+        due = self._due(now)
+        if due:
+            # Go on from the source after the last one read (fairness).
+            first = next((i for i, s in enumerate(due)
+                          if self._sources.index(s) >= self._next), 0)
+            due = due[first:] + due[:first]
+        for source in due:
+            self._next = (self._sources.index(source) + 1) % len(
+                self._sources)
+            want = max(1, wanted - found)
+            try:
+                if source.mode == 'observe':
+                    messages = self._observe(source)
+                else:
+                    messages = self._client.pop(source.queue, want)
+            except errors.Unreachable as exc:
+                self._unreachable(exc)
+                break
+            except errors.ZaqarError as exc:
+                LOG.error('Cannot read queue %s: %s', source.queue, exc)
+                continue
+            self._reachable()
+            source.read_at = now
+            source.more = source.mode == 'pop' and len(messages) >= want
+            for message in messages:
+                incoming = self._accept(source, message)
+                if incoming is not None:
+                    self._buffer.append(incoming)
+                    found += 1
+            if found >= wanted:
+                break
+        if found:
+            self._interval = self._settings.poll_min_interval
+            self._active_at = time.monotonic()
+        return found
+
+    def _unreachable(self, exc):
+        delay = self._error_delay or self._settings.retry_interval
+        if not self._failing:
+            LOG.warning('Zaqar unreachable for listener on %s: %s; '
+                        'retrying with backoff', self.queues, exc)
+        self._failing = True
+        self._error_delay = min(delay * 2, self._settings.max_retry_interval)
+
+    def _reachable(self):
+        if self._failing:
+            LOG.info('Zaqar reachable again for listener on %s', self.queues)
+        self._failing = False
+        self._error_delay = 0.0
+
+    def _prime(self, source):
+        """Skip what an observed queue holds now (it predates us)."""
+        while True:
+            messages, source.marker = self._client.list(source.queue,
+                                                        source.marker, PAGE)
+            self._remember(source, messages)
+            if len(messages) < PAGE:
+                break
+        source.primed = True
+
+    def _remember(self, source, messages):
+        now = time.monotonic()
+        fresh = []
+        for message in messages:
+            if message.get('id') not in source.seen:
+                source.seen[message.get('id')] = now
+                fresh.append(message)
+        horizon = now - self._settings.fanout_ttl - 120
+        while source.seen and next(iter(source.seen.values())) < horizon:
+            source.seen.popitem(last=False)
+        return fresh
+
+    def _observe(self, source):
+        if not source.primed:
+            self._prime(source)
+            return []
+        fresh = []
+        while True:
+            messages, source.marker = self._client.list(source.queue,
+                                                        source.marker, PAGE)
+            fresh.extend(self._remember(source, messages))
+            if len(messages) < PAGE:
+                return fresh
+
+    def _accept(self, source, message):
+        try:
+            body = envelope.decode(message.get('body'), self._kinds)
+        except envelope.InvalidEnvelope as exc:
+            LOG.warning('Dropped a malformed or foreign message %s from '
+                        'queue %s: %s', message.get('id'), source.queue, exc)
+            return None
+        if not self._ids.add(body['id']):
+            LOG.debug('Dropped duplicate %s from %s', body['id'],
+                      source.queue)
+            return None
+        if envelope.expired(body, message.get('age') or 0):
+            LOG.info('Dropped call %s from %s unexecuted: its caller has '
+                     'given up (deadline passed)', body['mid'], source.queue)
+            return None
+        if self._notifications:
+            return NotificationIncoming(self, body, source.queue)
+        return RpcIncoming(self, body)
+
+    def requeue(self, queue, body):
+        """Post a notification back to ``queue`` (it may come back here)."""
+        self._ids.discard(body['id'])
+        try:
+            self.driver.post(queue, [body], self._settings.message_ttl,
+                             retry=3)
+        except Exception as exc:
+            LOG.error('Cannot requeue notification %s to %s: %s',
+                      body['id'], queue, exc)

@@ -1,0 +1,144 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Options of the ``zaqar://`` driver, group ``[oslo_messaging_zaqar]``.
+
+Every option may be overridden by a query parameter of the transport URL
+with the same name (``auth`` is accepted for ``auth_mode``); the URL's
+user and password override ``username`` and ``password``. The keystone
+options are keystoneauth's ``password`` plugin and session options
+(``cafile``/``certfile``/``keyfile``/``insecure`` apply to Zaqar's TLS
+too).
+"""
+
+import copy
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = 'oslo_messaging_zaqar'
+
+zaqar_group = cfg.OptGroup(GROUP, title='zaqar:// driver options',
+                           help='The oslo.messaging transport over Zaqar.')
+
+AUTH_MODES = ('keystone', 'token', 'signed', 'noauth')
+
+DRIVER_OPTS = [
+    cfg.StrOpt('auth_mode', default='keystone', choices=AUTH_MODES,
+               help='How the driver authenticates to Zaqar: keystone '
+                    '(password options below, token re-fetched before it '
+                    'expires), token (an existing token and project_id, '
+                    'never refreshed), signed (only pre-signed URLs from '
+                    'signed_urls_file: for guests without credentials; '
+                    'polls), noauth (X-Project-ID = project_id; for a '
+                    'Zaqar without auth_strategy, development only).'),
+    cfg.StrOpt('token', secret=True,
+               help='auth_mode=token: the token sent as X-Auth-Token.'),
+    cfg.StrOpt('signed_urls_file',
+               help='auth_mode=signed: a JSON file with a list of Zaqar '
+                    'pre-signed URL bodies (the answers of POST '
+                    '/v2/queues/{name}/share: paths, methods, project, '
+                    'expires, signature); each grants the queue named in '
+                    'its paths. Re-read when it changes.'),
+    cfg.ListOpt('websocket_url', default=[],
+                help='Zaqar websocket endpoint(s), ws:// or wss://; '
+                     'several mean failover. Enables push delivery.'),
+    cfg.StrOpt('delivery', default='auto', choices=('auto', 'push', 'poll'),
+               help='push: websocket subscriptions wake the consumers; '
+                    'poll: adaptive HTTP polling; auto: push when a '
+                    'websocket_url is set and auth_mode is not signed.'),
+    cfg.StrOpt('queue_prefix', default='om', regex='^[a-z0-9]{1,16}$',
+               help='Prefix of every queue this driver names (1-16 of '
+                    'a-z0-9); deployments sharing a project must share it.'),
+    cfg.IntOpt('max_message_size', default=262144, min=1024,
+               help="Zaqar's [transport] max_messages_post_size: a larger "
+                    'request raises MessageDeliveryFailure before sending.'),
+    cfg.IntOpt('message_ttl', default=3600, min=60,
+               help='TTL (s) of casts and notifications; calls use their '
+                    'timeout (at least 60 s, Zaqar\'s minimum).'),
+    cfg.IntOpt('fanout_ttl', default=60, min=60,
+               help='TTL (s) of fanout messages (and how long a fanout '
+                    'reader remembers what it has seen, plus 120 s).'),
+    cfg.IntOpt('reply_ttl', default=60, min=60,
+               help='TTL (s) of replies and heartbeats.'),
+    cfg.FloatOpt('poll_min_interval', default=0.005, min=0.001,
+                 help='Polling: first pause (s) after an empty poll; it '
+                      'doubles while idle.'),
+    cfg.FloatOpt('poll_max_interval', default=1.0, min=0.01,
+                 help='Polling: longest pause (s) between polls of an '
+                      'idle queue (the latency of a first message).'),
+    cfg.FloatOpt('poll_hot_window', default=1.0, min=0.0,
+                 help='Polling: for this long (s) after a message (or a '
+                      'call) queues are polled every poll_min_interval '
+                      'before the pauses start growing.'),
+    cfg.FloatOpt('push_safety_interval', default=30.0, min=1.0,
+                 help='Push: an idle consumer still polls this often (s) '
+                      'in case a push was lost.'),
+    cfg.FloatOpt('push_grace', default=0.1, min=0.0,
+                 help='Push: after a wake-up finds nothing (the push can '
+                      'overtake the store), keep polling this long (s).'),
+    cfg.IntOpt('push_subscription_ttl', default=3600, min=120,
+               help='TTL (s) of websocket subscriptions; the driver '
+                    'reconnects and re-subscribes after half of it.'),
+    cfg.FloatOpt('push_ping_interval', default=20.0, min=1.0,
+                 help='Websocket ping interval (s) to detect dead links.'),
+    cfg.FloatOpt('http_timeout', default=10.0, min=0.1,
+                 help='Timeout (s) of one HTTP request to Zaqar.'),
+    cfg.FloatOpt('http_idle_timeout', default=1.5, min=0.0,
+                 help='Keep-alive connections idle longer (s) are closed '
+                      'rather than reused (below the server keep-alive).'),
+    cfg.FloatOpt('retry_interval', default=0.2, min=0.01,
+                 help='First pause (s) before retrying an unreachable '
+                      'Zaqar; it doubles up to max_retry_interval.'),
+    cfg.FloatOpt('max_retry_interval', default=10.0, min=0.1,
+                 help='Longest pause (s) between retries and listener '
+                      'reconnects.'),
+    cfg.BoolOpt('reply_grants', default=True,
+                help='Callers put a pre-signed POST URL of their reply '
+                     'queue in each request, so a server in another '
+                     'project or holding only signed URLs can reply.'),
+    cfg.IntOpt('reply_grant_lifetime', default=86400, min=600,
+               help='Lifetime (s) of the reply queue grant; renewed when '
+                    'less than a quarter is left.'),
+    cfg.FloatOpt('pool_refresh_interval', default=5.0, min=0.0,
+                 help='How long (s) a notifier caches the list of listener '
+                      'pools of a notification queue.'),
+    cfg.BoolOpt('cleanup_server_queues', default=True,
+                help="An RPC server's cleanup deletes its server-specific "
+                     'queue (topic and fanout queues are shared and stay).'),
+]
+
+_KS_OPTS = (ks_loading.get_auth_plugin_conf_options('password') +
+            [o for o in ks_loading.get_session_conf_options()
+             if o.dest in ('cafile', 'certfile', 'keyfile', 'insecure')])
+
+#: URL query aliases: the name in the URL -> the option it overrides.
+QUERY_ALIASES = {'auth': 'auth_mode'}
+
+
+def all_opts():
+    return DRIVER_OPTS + _KS_OPTS
+
+
+def register_opts(conf):
+    """Register the group on ``conf``; tolerate options already there."""
+    conf.register_group(zaqar_group)
+    for opt in all_opts():
+        try:
+            conf.register_opt(opt, group=zaqar_group)
+        except cfg.DuplicateOptError:
+            pass
+
+
+def list_opts():
+    """``oslo.config.opts`` entry point: ``[(group, opts)]``."""
+    return [(zaqar_group, copy.deepcopy(all_opts()))]

@@ -1,0 +1,257 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Push through Zaqar's websocket API: one connection and thread per driver.
+
+``subscribe(queue, callback)`` creates a websocket subscription (Zaqar
+then pushes every message posted to the queue to this connection) and
+calls ``callback(body)`` from the push thread for each pushed message, and
+``callback(None)`` whenever the subscription (re)starts, so the consumer
+catches up on what it may have missed. A push is only a hint for queues
+with competing readers: Zaqar pushes before it stores, and the message
+stays in the queue until someone removes it.
+
+The thread reconnects with exponential backoff (and to the next
+``websocket_url``) when the connection breaks, Zaqar closes it because the
+token expired, or half of ``push_subscription_ttl`` has passed; then it
+authenticates again (keystone/token) and re-subscribes every queue. Pings
+detect dead connections. Callbacks must be quick; they run in this thread.
+"""
+
+import json
+import logging
+import ssl
+import threading
+import time
+
+import websocket
+
+from zaqar_trove_tests.rpc import errors
+
+LOG = logging.getLogger(__name__)
+
+_OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
+_OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
+_OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
+_TICK = 1.0
+
+
+class PushClient:
+    """Websocket subscriptions of one driver instance."""
+
+    def __init__(self, settings, auth, client_id):
+        self._settings = settings
+        self._auth = auth
+        self._client_id = client_id
+        self._callbacks = {}
+        self._acks = {}
+        self._sub_ids = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ws = None
+        self._thread = None
+
+    # -- public ----------------------------------------------------------
+
+    def subscribe(self, queue, callback, wait=None):
+        """Call ``callback`` for pushes on ``queue``; True once confirmed.
+
+        Several callbacks may share a queue (one subscription).
+        """
+        with self._lock:
+            callbacks = self._callbacks.setdefault(queue, [])
+            callbacks.append(callback)
+            acked = self._acks.setdefault(queue, threading.Event())
+            ws = self._ws if len(callbacks) == 1 else None
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name='zaqar-push', daemon=True)
+                self._thread.start()
+        if ws is not None:
+            self._send_subscribe(ws, queue)
+        if wait is None:
+            wait = min(5.0, self._settings.http_timeout)
+        return acked.wait(wait)
+
+    def unsubscribe(self, queue, callback):
+        """Stop calling ``callback``; the last one ends the subscription."""
+        with self._lock:
+            callbacks = self._callbacks.get(queue, [])
+            if callback in callbacks:
+                callbacks.remove(callback)
+            if callbacks:
+                return
+            self._callbacks.pop(queue, None)
+            self._acks.pop(queue, None)
+            sub_id = self._sub_ids.pop(queue, None)
+            ws = self._ws
+        if ws is not None and sub_id:
+            self._send(ws, 'subscription_delete',
+                       {'queue_name': queue, 'subscription_id': sub_id})
+
+    def close(self):
+        self._stop.set()
+        with self._lock:
+            ws, thread = self._ws, self._thread
+        if ws is not None:
+            ws.abort()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10)
+
+    # -- the push thread -------------------------------------------------
+
+    def _run(self):
+        urls = self._settings.websocket_url
+        delay = self._settings.retry_interval
+        attempt = 0
+        while not self._stop.is_set():
+            url = urls[attempt % len(urls)]
+            ws = None
+            try:
+                ws = self._connect(url)
+                with self._lock:
+                    self._ws = ws
+                    self._sub_ids.clear()
+                    queues = list(self._callbacks)
+                for queue in queues:
+                    self._send_subscribe(ws, queue)
+                delay = self._settings.retry_interval
+                self._receive(ws)
+            except (websocket.WebSocketException, OSError, ValueError,
+                    errors.ZaqarError) as exc:
+                if not self._stop.is_set():
+                    LOG.warning('Zaqar websocket %s: %s; reconnecting in '
+                                '%.1f s', url, type(exc).__name__, delay)
+            finally:
+                with self._lock:
+                    self._ws = None
+                if ws is not None:
+                    ws.abort()
+            if self._stop.wait(delay):
+                break
+            delay = min(delay * 2, self._settings.max_retry_interval)
+            attempt += 1
+
+    def _connect(self, url):
+        sslopt = {}
+        if url.startswith('wss:'):
+            settings = self._settings
+            sslopt = {'cert_reqs': (ssl.CERT_NONE if settings.insecure
+                                    else ssl.CERT_REQUIRED)}
+            if settings.cafile:
+                sslopt['ca_certs'] = settings.cafile
+            if settings.certfile:
+                sslopt['certfile'] = settings.certfile
+                sslopt['keyfile'] = settings.keyfile
+        ws = websocket.create_connection(
+            url, timeout=self._settings.http_timeout, sslopt=sslopt,
+            enable_multithread=True)
+        if self._settings.auth_mode in ('keystone', 'token'):
+            self._authenticate(ws)
+        ws.settimeout(_TICK)
+        return ws
+
+    def _authenticate(self, ws):
+        for attempt in (1, 2):
+            headers = dict(self._auth.headers(), **{
+                'Client-ID': self._client_id})
+            ws.send(json.dumps({'action': 'authenticate',
+                                'headers': headers}))
+            while True:
+                doc = self._decode(ws.recv())
+                if (isinstance(doc, dict) and
+                        doc.get('request', {}).get('action') ==
+                        'authenticate'):
+                    break
+            if doc.get('headers', {}).get('status') == 200:
+                return
+            self._auth.invalidate()
+        raise errors.AuthFailed('Zaqar websocket refused authentication')
+
+    def _receive(self, ws):
+        settings = self._settings
+        started = last_ping = last_frame = time.monotonic()
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - started > settings.push_subscription_ttl / 2.0:
+                LOG.debug('Renewing websocket subscriptions')
+                return
+            if now - last_frame > 3 * settings.push_ping_interval:
+                raise websocket.WebSocketTimeoutException('no pong')
+            if now - last_ping > settings.push_ping_interval:
+                ws.ping()
+                last_ping = now
+            try:
+                opcode, frame = ws.recv_data_frame(True)
+            except websocket.WebSocketTimeoutException:
+                continue
+            last_frame = time.monotonic()
+            if opcode == _OPCODE_CLOSE:
+                raise websocket.WebSocketConnectionClosedException(
+                    'closed by Zaqar')
+            if opcode in (_OPCODE_TEXT, _OPCODE_BINARY):
+                self._dispatch(self._decode(frame.data))
+
+    @staticmethod
+    def _decode(data):
+        if isinstance(data, bytes):
+            data = data.decode('utf-8')
+        try:
+            return json.loads(data)
+        except ValueError:
+            LOG.warning('Ignoring a websocket frame that is not JSON')
+            return None
+
+    def _dispatch(self, doc):
+        if not isinstance(doc, dict):
+            return
+        if 'request' in doc:
+            self._on_response(doc)
+            return
+        with self._lock:
+            callbacks = list(self._callbacks.get(doc.get('queue_name'), ()))
+        for callback in callbacks:
+            callback(doc.get('body'))
+
+    def _on_response(self, doc):
+        request = doc.get('request') or {}
+        if request.get('action') != 'subscription_create':
+            return
+        queue = (request.get('body') or {}).get('queue_name')
+        status = (doc.get('headers') or {}).get('status')
+        body = doc.get('body')
+        with self._lock:
+            callbacks = list(self._callbacks.get(queue, ()))
+            acked = self._acks.get(queue)
+            if status == 201 and isinstance(body, dict):
+                self._sub_ids[queue] = body.get('subscription_id')
+        if status not in (201, 409):
+            LOG.warning('Zaqar refused a subscription to %s (%s); the '
+                        'consumer relies on polling', queue, status)
+        for callback in callbacks:
+            callback(None)
+        if acked is not None:
+            acked.set()
+
+    def _send_subscribe(self, ws, queue):
+        self._send(ws, 'subscription_create', {
+            'queue_name': queue,
+            'ttl': self._settings.push_subscription_ttl})
+
+    def _send(self, ws, action, body):
+        headers = {'Client-ID': self._client_id,
+                   'X-Project-ID': self._auth.project_id}
+        try:
+            ws.send(json.dumps({'action': action, 'headers': headers,
+                                'body': body}))
+        except (websocket.WebSocketException, OSError) as exc:
+            LOG.debug('Websocket %s failed: %s', action, type(exc).__name__)

@@ -1,0 +1,209 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The driver end to end against a real local Zaqar, push and poll."""
+
+import logging
+import time
+
+import fixtures
+import oslo_messaging as om
+
+from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.rpc import names
+from zaqar_trove_tests.unit.rpc import base
+
+
+class TestRpcOverZaqar(base.ZaqarTestCase):
+
+    def _check_routing(self, delivery):
+        transport = self.transport(delivery)
+        one = self.server(transport, 'routing', 'one')
+        two = self.server(transport, 'routing', 'two')
+        client = om.get_rpc_client(transport, om.Target(topic='routing'),
+                                   timeout=20)
+        answer = client.call({}, 'echo', value='ünï')
+        self.assertEqual('ünï', answer['value'])
+        self.assertEqual('two', client.prepare(server='two').call(
+            {}, 'echo', value=1)['server'])
+        for i in range(20):
+            client.cast({}, 'note', value=i)
+        client.prepare(fanout=True).cast({}, 'note', value='all')
+        waiters.wait_until(
+            lambda: len(one.values('note') + two.values('note')) == 22,
+            20, what='20 casts once and a fanout on each server')
+        self.assertEqual(list(range(20)), sorted(
+            v for v in one.values('note') + two.values('note')
+            if v != 'all'))
+        self.assertEqual(['all'], [v for v in one.values('note')
+                                   if v == 'all'])
+        self.assertEqual(['all'], [v for v in two.values('note')
+                                   if v == 'all'])
+
+    def test_routing_push(self):
+        self._check_routing('push')
+
+    def test_routing_poll(self):
+        self._check_routing('poll')
+
+    def _check_errors_and_timeout(self, delivery):
+        transport = self.transport(delivery)
+        self.server(transport, 'errors', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='errors'),
+                                   timeout=20)
+        self.assertRaises(ValueError, client.call, {}, 'fail',
+                          kind='builtin')
+        error = self.assertRaises(om.RemoteError, client.call, {}, 'fail',
+                                  kind='custom')
+        self.assertEqual('RecorderError', error.exc_type)
+        started = time.monotonic()
+        self.assertRaises(om.MessagingTimeout,
+                          client.prepare(server='ghost', timeout=1).call,
+                          {}, 'echo', value='late')
+        elapsed = time.monotonic() - started
+        self.assertTrue(0.9 < elapsed < 3, elapsed)
+
+    def test_errors_and_timeout_push(self):
+        self._check_errors_and_timeout('push')
+
+    def test_errors_and_timeout_poll(self):
+        self._check_errors_and_timeout('poll')
+
+    def test_abandoned_call_is_never_executed(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        transport = self.transport()
+        client = om.get_rpc_client(transport, om.Target(topic='late'),
+                                   timeout=1)
+        self.assertRaises(om.MessagingTimeout,
+                          client.prepare(server='late-one').call,
+                          {}, 'echo', value='stale')
+        late = self.server(transport, 'late', 'late-one')
+        waiters.wait_until(lambda: 'unexecuted' in log.output, 20,
+                           what='the stale call dropped')
+        self.assertEqual('fresh', client.prepare(timeout=20).call(
+            {}, 'echo', value='fresh')['value'])
+        self.assertEqual(['fresh'], late.values('echo'))
+
+    def test_call_monitor_heartbeats_keep_a_long_call_alive(self):
+        transport = self.transport('poll')
+
+        class Slow(base.Recorder):
+            def slow(self, ctxt, seconds):
+                time.sleep(seconds)
+                return 'done'
+
+        self.server(transport, 'slow', 'one', Slow('one'))
+        client = om.get_rpc_client(transport, om.Target(topic='slow'),
+                                   timeout=30, call_monitor_timeout=2)
+        self.assertEqual('done', client.call({}, 'slow', seconds=5))
+
+    def test_malformed_and_foreign_messages_are_dropped(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        transport = self.transport()
+        queue = names.topic_queue('om', 'openstack', 'junk')
+        junk = ['plain text', {'v': '9.0', 'k': 'call'},
+                {'v': '1.0', 'k': 'call', 'id': 'x'}, [1, 2],
+                {'v': '1.0', 'k': 'cast', 'id': 'y', 'ctx': 1, 'msg': {}}]
+        status, _ = self.api('POST', '/v2/queues/%s/messages' % queue, {
+            'messages': [{'ttl': 300, 'body': body} for body in junk]})
+        self.assertEqual(201, status)
+        server = self.server(transport, 'junk', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='junk'),
+                                   timeout=20)
+        self.assertEqual(7, client.call({}, 'echo', value=7)['value'])
+        waiters.wait_until(lambda: self.message_count(queue) == 0, 10,
+                           what='junk removed')
+        self.assertEqual(5, log.output.count('Dropped a malformed'))
+        self.assertEqual([7], server.values('echo'))
+
+    def test_oversized_request_fails_before_sending(self):
+        transport = self.transport()
+        client = om.get_rpc_client(transport, om.Target(topic='big'),
+                                   timeout=5)
+        self.assertRaises(om.MessageDeliveryFailure, client.cast, {},
+                          'note', value='x' * 262144)
+        self.assertRaises(om.MessageDeliveryFailure, client.call, {},
+                          'echo', value='x' * 262144)
+        self.assertEqual(
+            0, self.message_count(names.topic_queue('om', 'openstack',
+                                                    'big')))
+
+    def test_near_limit_payload_arrives_whole(self):
+        transport = self.transport()
+        self.server(transport, 'near', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='near'),
+                                   timeout=20)
+        value = 'é' * 100000
+        self.assertEqual(value, client.call({}, 'echo', value=value)['value'])
+
+    def test_cleanup_deletes_the_reply_and_server_queues(self):
+        transport = self.transport()
+        self.server(transport, 'tidy', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='tidy'),
+                                   timeout=20)
+        client.call({}, 'echo', value=1)
+        self.assertIn('r', [names.parse(q)[1] for q in self.queue_names()])
+        transport.cleanup()
+        self.assertNotIn('r', [names.parse(q)[1]
+                               for q in self.queue_names()])
+
+    def test_private_conf_works_despite_global_only_options(self):
+        # oslo.messaging registers [oslo_messaging_metrics] and
+        # [oslo_messaging_tracing] on cfg.CONF only; self.conf is private.
+        transport = self.transport()
+        self.server(transport, 'private', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='private'),
+                                   timeout=20)
+        self.assertEqual(3, client.call({}, 'echo', value=3)['value'])
+
+
+class Notes:
+    def __init__(self):
+        self.seen = []
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.seen.append(payload['n'])
+
+
+class TestNotificationsOverZaqar(base.ZaqarTestCase):
+
+    def _listener(self, transport, pool):
+        notes = Notes()
+        listener = om.get_notification_listener(
+            transport, [om.Target(topic='notes')], [notes], pool=pool)
+        listener.start()
+        self.addCleanup(listener.wait)
+        self.addCleanup(listener.stop)
+        return notes
+
+    def _check_pools(self, delivery):
+        transport = self.transport(delivery, notifications=True)
+        default = self._listener(transport, None)
+        pool_a = [self._listener(transport, 'a'), self._listener(transport,
+                                                                 'a')]
+        pool_b = self._listener(transport, 'b')
+        notifier = om.Notifier(transport, 'zt.test', driver='messaging',
+                               topics=['notes'])
+        for n in range(12):
+            notifier.info({}, 'zt.event', {'n': n})
+        expected = list(range(12))
+        waiters.wait_until(
+            lambda: (sorted(default.seen) == expected and
+                     sorted(pool_b.seen) == expected and
+                     sorted(pool_a[0].seen + pool_a[1].seen) == expected),
+            20, what='each pool got each notification once')
+
+    def test_pools_push(self):
+        self._check_pools('push')
+
+    def test_pools_poll(self):
+        self._check_pools('poll')
