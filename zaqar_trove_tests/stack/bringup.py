@@ -26,6 +26,7 @@ Any failure stops whatever was started and raises with the tail of the
 failing service's log.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -146,8 +147,22 @@ def _setup_helpers(paths, settings):
                paths.log('zaqar-setup'))]
 
 
+def stestr_conf(tempest_dir):
+    """What ``tempest init`` writes to .stestr.conf for this tempest."""
+    return ('[DEFAULT]\ntest_path=%s\ntop_dir=%s\ngroup_regex=([^\\.]*\\.)*\n'
+            % (os.path.join(tempest_dir, 'test_discover'), tempest_dir))
+
+
 def _tempest_init(paths):
-    if os.path.isfile(os.path.join(paths.tempest, '.stestr.conf')):
+    """Start ``tempest init`` unless the workspace exists.
+
+    An existing workspace may come from another virtualenv: its
+    .stestr.conf is pointed at this environment's tempest.
+    """
+    conf = os.path.join(paths.tempest, '.stestr.conf')
+    if os.path.isfile(conf):
+        spec = importlib.util.find_spec('tempest')
+        _write({conf: stestr_conf(os.path.dirname(spec.origin))})
         return None
     shutil.rmtree(paths.tempest, ignore_errors=True)
     return Helper('tempest init',

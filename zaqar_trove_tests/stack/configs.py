@@ -175,8 +175,9 @@ def keystone_sections(paths, settings):
 def zaqar_sections(paths, settings):
     ports = settings['ports']
     return {
+        # admin_mode serves GET /v2/health (policy: admin role only).
         'DEFAULT': {'debug': False, 'auth_strategy': 'keystone',
-                    'pooling': False},
+                    'admin_mode': True, 'pooling': False},
         'drivers': {'transport': 'wsgi', 'message_store': 'redis',
                     'management_store': 'sqlalchemy'},
         'drivers:message_store:redis': {'uri': redis_url(settings)},

@@ -24,6 +24,7 @@ import subprocess
 import time
 
 from zaqar_trove_tests.stack import bringup
+from zaqar_trove_tests.stack import errors
 
 DEFAULT_REGEX = r'^zaqar_trove_tests\.tests\.'
 #: tempest run options that choose tests: given any, no default regex.
@@ -92,9 +93,30 @@ def report(stack, before, echo):
     return count(last.stdout)
 
 
+def _tempest(argv, cwd):
+    """Run tempest; if we are interrupted, stop it before returning."""
+    child = subprocess.Popen(argv, cwd=cwd)
+    try:
+        return child.wait()
+    except BaseException:
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        raise
+
+
 def run(stack, args, concurrency=None, use_cache=True, echo=print):
     """Run tempest on stack (brought up if needed); return its status."""
     owned = False
+    dead = [s.name for s in stack.services() if not s.is_running()]
+    if stack.state().get('phase') == 'up' and stack.alive() and dead:
+        raise errors.StackError(
+            'the stack in %s is degraded (%s not running): restart the '
+            'service or bring the stack down' % (
+                stack.paths.root, ', '.join(dead)))
     if not stack.is_up():
         echo('no stack is up in %s: bringing one up' % stack.paths.root)
         result = stack.up(use_cache=use_cache, echo=echo)
@@ -107,7 +129,7 @@ def run(stack, args, concurrency=None, use_cache=True, echo=print):
         argv = [bringup.tool('tempest'), 'run', '--config-file',
                 stack.tempest_conf] + tempest_args(args, concurrency)
         echo('running: %s' % ' '.join(argv))
-        code = subprocess.call(argv, cwd=workspace)
+        code = _tempest(argv, workspace)
         passed, failed, skipped = report(stack, before, echo)
         echo('tempest: %d passed, %d failed, %d skipped' % (
             passed, failed, skipped))
