@@ -74,6 +74,10 @@ VARS = {
             'type': 'object',
             'additionalProperties': {'enum': ['logs', 'artifacts', 'docs']}},
         'zaqar_trove_require_kvm': {'type': 'boolean'},
+        'tox_environment': {
+            'type': 'object',
+            'propertyNames': {'pattern': r'^[A-Z][A-Z0-9_]*$'},
+            'additionalProperties': {'type': 'string'}},
     },
 }
 

@@ -19,10 +19,15 @@ cloud-configs and tempest.conf is read back and checked, URLs through the
 zaqar:// driver's own parser.
 """
 
+import ast
+import importlib.metadata
 import os
+import re
 import stat
+import sys
 
 import fixtures
+from packaging import requirements
 import yaml
 
 from zaqar_trove_tests import config
@@ -365,3 +370,73 @@ class TestStandins(base.GateTestCase):
         result = self.host.phases('unstack', **self.env)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
         self.assertIn('stop_process ztt-guest', self.host.recorded())
+
+
+def _norm(name):
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def _closure(names):
+    """Installed distributions ``names`` need, transitively (no extras)."""
+    seen, todo = set(), [_norm(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            req = requirements.Requirement(text)
+            if req.marker is None or req.marker.evaluate({'extra': ''}):
+                todo.append(_norm(req.name))
+    return seen
+
+
+class TestGuestDependencies(base.GateTestCase):
+    """The driver needs nothing the guest venv lacks.
+
+    The guest venv has Trove and its requirements, plus
+    ZAQAR_TROVE_GUEST_DEPS; the driver is installed without dependencies.
+    """
+
+    def _driver_imports(self):
+        names = set()
+        directory = base.repo_path('zaqar_trove_tests', 'rpc')
+        for name in os.listdir(directory):
+            if name.endswith('.py'):
+                with open(os.path.join(directory, name)) as f:
+                    tree = ast.parse(f.read())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Import):
+                        names.update(a.name.split('.')[0] for a in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                        names.add(node.module.split('.')[0])
+        return names - set(sys.stdlib_module_names) - {'zaqar_trove_tests'}
+
+    def setUp(self):
+        super().setUp()
+        try:
+            importlib.metadata.distribution('trove')
+        except importlib.metadata.PackageNotFoundError:
+            self.skipTest('trove is not installed: its requirements are '
+                          'what the guest venv has')
+
+    def test_guest_deps_cover_the_driver_imports(self):
+        default = re.search(r'^ZAQAR_TROVE_GUEST_DEPS=\$\{[A-Z_]+:-(.*)\}$',
+                            base.read('devstack', 'settings'), re.M)
+        available = _closure(['trove'] + default.group(1).split())
+        providers = importlib.metadata.packages_distributions()
+        imports = self._driver_imports()
+        self.assertIn('websocket', imports)
+        for module in sorted(imports):
+            dists = {_norm(d) for d in providers.get(module, [])}
+            self.assertTrue(dists & available,
+                            'the driver imports %s (from %s), which neither '
+                            "Trove's requirements nor ZAQAR_TROVE_GUEST_DEPS "
+                            'bring into the guest venv' % (module, dists))
+
+    def test_a_missing_dependency_is_noticed(self):
+        self.assertNotIn('websocket-client', _closure(['trove']))

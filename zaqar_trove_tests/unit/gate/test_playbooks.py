@@ -55,7 +55,8 @@ class TestPlaybooks(base.GateTestCase):
         directory = base.repo_path('playbooks')
         playbooks = sorted(n for n in os.listdir(directory)
                            if n.endswith('.yaml'))
-        self.assertEqual(['post.yaml', 'pre.yaml'], playbooks)
+        self.assertEqual(['post.yaml', 'pre.yaml', 'zuul-python.yaml'],
+                         playbooks)
         for name in playbooks:
             result = self.syntax_check(os.path.join(directory, name))
             self.assertEqual(0, result.returncode,
