@@ -117,9 +117,19 @@ DRIVER_OPTS = [
                      'queue (topic and fanout queues are shared and stay).'),
 ]
 
-_KS_OPTS = (ks_loading.get_auth_plugin_conf_options('password') +
+
+def _keystone_opts():
+    opts = (ks_loading.get_auth_plugin_conf_options('password') +
             [o for o in ks_loading.get_session_conf_options()
              if o.dest in ('cafile', 'certfile', 'keyfile', 'insecure')])
+    for opt in opts:
+        # Only auth_mode=keystone needs them (settings.check_auth says so);
+        # a required option would break parsing every other deployment.
+        opt.required = False
+    return opts
+
+
+_KS_OPTS = _keystone_opts()
 
 #: URL query aliases: the name in the URL -> the option it overrides.
 QUERY_ALIASES = {'auth': 'auth_mode'}

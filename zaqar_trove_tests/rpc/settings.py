@@ -23,7 +23,7 @@ messages of the errors raised here.
 
 from urllib import parse
 
-from oslo_messaging import exceptions as om_exc
+import oslo_messaging as om
 
 from zaqar_trove_tests.rpc import options
 
@@ -84,7 +84,7 @@ class Settings:
         return self.delivery
 
     def _fail(self, msg):
-        raise om_exc.InvalidTransportURL(self.url_text, msg)
+        raise om.InvalidTransportURL(self.url_text, msg)
 
     def __repr__(self):
         shown = {k: ('***' if k in _SECRETS and v else v)
@@ -111,23 +111,23 @@ def from_url(conf, url):
     text = safe_url(url)
     scheme = SCHEMES.get(url.transport)
     if scheme is None:
-        raise om_exc.InvalidTransportURL(
+        raise om.InvalidTransportURL(
             text, 'scheme must be one of %s' % ', '.join(sorted(SCHEMES)))
     if not url.hosts or not all(h.hostname for h in url.hosts):
-        raise om_exc.InvalidTransportURL(text, 'no Zaqar host given')
+        raise om.InvalidTransportURL(text, 'no Zaqar host given')
     group = conf[options.GROUP]
     opts = {opt.dest: opt for opt in options.all_opts()}
     values = {name: getattr(group, name) for name in opts}
     for key, raw in url.query.items():
         name = options.QUERY_ALIASES.get(key, key)
         if name not in opts:
-            raise om_exc.InvalidTransportURL(
+            raise om.InvalidTransportURL(
                 text, 'unknown option %r in the URL query' % key)
         try:
             values[name] = opts[name].type(raw)
         except ValueError as exc:
             detail = '' if name in _SECRETS else ': %s' % exc
-            raise om_exc.InvalidTransportURL(
+            raise om.InvalidTransportURL(
                 text, 'bad value for %r%s' % (key, detail))
     for host in url.hosts:
         if host.username is not None:

@@ -1,0 +1,154 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The driver's error paths, through oslo.messaging's public API.
+
+Zaqar is a closed port or the scripted local HTTP server; what the caller
+sees must be oslo's documented exceptions, and no secret may show.
+"""
+
+import logging
+import time
+
+import fixtures
+from oslo_config import cfg
+import oslo_messaging as om
+import testtools
+
+from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.unit.rpc import local_zaqar
+from zaqar_trove_tests.unit.rpc import tiny_http
+from zaqar_trove_tests.unit.rpc.tiny_http import Answer
+
+SECRET = 'pa55-SECRET-w0rd'
+
+
+class DriverErrorTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.conf = cfg.ConfigOpts()
+        self.conf([])
+
+    def transport(self, port, **query):
+        params = dict({'auth': 'noauth', 'project_id': 'p',
+                       'retry_interval': 0.05, 'max_retry_interval': 0.2,
+                       'http_timeout': 2}, **query)
+        url = 'zaqar://127.0.0.1:%d/?%s' % (port, '&'.join(
+            '%s=%s' % kv for kv in sorted(params.items())))
+        transport = om.get_rpc_transport(self.conf, url=url)
+        self.addCleanup(transport.cleanup)
+        return transport
+
+    def client(self, transport, **kwargs):
+        return om.get_rpc_client(transport, om.Target(topic='t'), **kwargs)
+
+
+class TestUnreachable(DriverErrorTestCase):
+
+    def test_cast_without_retry_fails_at_once(self):
+        client = self.client(self.transport(local_zaqar.free_port()),
+                             retry=0)
+        error = self.assertRaises(om.MessageDeliveryFailure, client.cast,
+                                  {}, 'm')
+        self.assertIn('unreachable', str(error))
+
+    def test_cast_retries_as_told_then_fails(self):
+        server = self.useFixture(tiny_http.TinyHttp(Answer(503)))
+        client = self.client(self.transport(server.port), retry=2)
+        self.assertRaises(om.MessageDeliveryFailure, client.cast, {}, 'm')
+        self.assertEqual(3, len(server.requests))
+
+    def test_cast_retries_until_zaqar_answers(self):
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(503), Answer(503), Answer(201, {'resources': []})))
+        self.client(self.transport(server.port)).cast({}, 'm')
+        self.assertEqual(3, len(server.requests))
+
+    def test_call_times_out_near_its_timeout(self):
+        client = self.client(self.transport(local_zaqar.free_port()),
+                             timeout=1)
+        started = time.monotonic()
+        self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
+        self.assertLess(time.monotonic() - started, 2.5)
+
+    def test_refusal_fails_at_once(self):
+        server = self.useFixture(tiny_http.TinyHttp(Answer(
+            403, {'title': 'Forbidden', 'description': 'not yours'})))
+        client = self.client(self.transport(server.port))
+        error = self.assertRaises(om.MessageDeliveryFailure, client.cast,
+                                  {}, 'm')
+        self.assertIn('not yours', str(error))
+        self.assertEqual(1, len(server.requests))
+
+    def test_oversized_payload_sends_nothing(self):
+        server = self.useFixture(tiny_http.TinyHttp())
+        client = self.client(self.transport(server.port), timeout=5)
+        self.assertRaises(om.MessageDeliveryFailure, client.cast, {}, 'm',
+                          data='x' * 262144)
+        self.assertEqual([], server.requests)
+
+
+class TestListenerBackoff(DriverErrorTestCase):
+
+    def test_server_survives_an_outage_and_reports_recovery(self):
+        server = self.useFixture(tiny_http.TinyHttp(Answer(503)))
+        transport = self.transport(server.port)
+        rpc = om.get_rpc_server(transport, om.Target(topic='t', server='s'),
+                                [object()])
+        rpc.start()
+        self.addCleanup(rpc.wait)
+        self.addCleanup(rpc.stop)
+        waiters.wait_until(lambda: 'unreachable for listener' in
+                           self.log.output, 10, what='outage logged')
+        server.answer(Answer(200, {'messages': []}))
+        waiters.wait_until(lambda: 'reachable again' in self.log.output,
+                           10, what='recovery logged')
+        self.assertEqual(1, self.log.output.count('unreachable for listener'))
+
+    def test_malformed_messages_do_not_stop_the_server(self):
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(200, {'messages': [{'id': 'x', 'body': 'junk'},
+                                      {'id': 'y'}, {'no': 'body'}]})))
+        rpc = om.get_rpc_server(self.transport(server.port),
+                                om.Target(topic='t', server='s'),
+                                [object()])
+        rpc.start()
+        self.addCleanup(rpc.wait)
+        self.addCleanup(rpc.stop)
+        waiters.wait_until(
+            lambda: self.log.output.count('Dropped a malformed') >= 9, 10,
+            what='bad messages dropped again and again')
+
+
+class TestSecrets(DriverErrorTestCase):
+
+    def test_password_never_in_errors_or_logs(self):
+        keystone = local_zaqar.free_port()
+        zaqar = self.useFixture(tiny_http.TinyHttp())
+        url = ('zaqar://alice:%s@127.0.0.1:%d/?auth_url=http://127.0.0.1:%d'
+               '/v3&project_name=rpc&user_domain_name=Default'
+               '&project_domain_name=Default&retry_interval=0.05'
+               % (SECRET, zaqar.port, keystone))
+        transport = om.get_rpc_transport(self.conf, url=url)
+        self.addCleanup(transport.cleanup)
+        client = om.get_rpc_client(transport, om.Target(topic='t'),
+                                   timeout=1, retry=1)
+        cast = self.assertRaises(om.MessageDeliveryFailure, client.cast,
+                                 {}, 'm')
+        call = self.assertRaises(om.MessagingException, client.call, {}, 'm')
+        for text in (str(cast), repr(cast), str(call), self.log.output):
+            self.assertNotIn(SECRET, text)
+        self.assertIn('keystone unreachable', str(cast))
+        self.assertIn('zaqar://alice:***@', self.log.output)
+        self.assertEqual([], zaqar.requests)
