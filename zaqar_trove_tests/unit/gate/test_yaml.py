@@ -24,7 +24,7 @@ BROKEN = """---
     name: x
     voting: yes
     vars:
-      a: 1
+      a: &unused 1
       a: 2
 """
 
@@ -65,3 +65,4 @@ class TestYamlLint(base.GateTestCase):
         self.assertNotEqual(0, result.returncode)
         self.assertIn('key-duplicates', result.stdout)
         self.assertIn('truthy', result.stdout)
+        self.assertIn('unused anchor', result.stdout)
