@@ -172,11 +172,12 @@ class Service:
         if not (pid and procs.is_running(pid, started)):
             raise self._failed('is not running (it exited or was never '
                                'started)')
-        mine = procs.members(pid, started)
         for label, port in self.ports.items():
-            if procs.listeners(port, mine):
+            if procs.listeners(port, procs.members(pid, started)):
                 continue
-            others = procs.listeners(port)
+            # Read again: the service may have bound it in between.
+            holders = procs.listeners(port)
+            others = sorted(set(holders) - set(procs.members(pid, started)))
             if others:
                 raise self._failed('does not own its %s port %d: %s holds '
                                    'it' % (label, port, ', '.join(
