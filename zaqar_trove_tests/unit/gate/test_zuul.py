@@ -248,13 +248,16 @@ class TestZuulsOwnSchema(base.GateTestCase):
     """zuul_schema.py under an interpreter that has the zuul package.
 
     zuul pins sqlalchemy<2.1, so it cannot live in this project's venv:
-    set ZTT_ZUUL_PYTHON to a python that has it (e.g. a venv made with
-    ``pip install zuul``); without one these tests skip.
+    set ZTT_ZUUL_PYTHON to a python that has it (``tox`` makes one in its
+    zuul-schema env and points py3 at it); without one these tests skip.
     """
 
     def setUp(self):
         super().setUp()
         self.python = os.environ.get('ZTT_ZUUL_PYTHON')
+        if self.python and not os.path.exists(self.python):
+            self.fail('ZTT_ZUUL_PYTHON=%s does not exist: run '
+                      '`tox -e zuul-schema` first' % self.python)
         if not self.python:
             if importlib.util.find_spec('zuul') is None:
                 self.skipTest('zuul is not installed here; set '
