@@ -29,6 +29,7 @@ failing service's log.
 import importlib.util
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -174,16 +175,19 @@ def _tempest_init(paths):
 
 
 def smoke(settings, token):
-    """One authenticated Zaqar request: keystonemiddleware works."""
+    """One authenticated Zaqar request: keystonemiddleware works.
+
+    :returns: None if it does, else what went wrong.
+    """
     resp = requests.get(configs.zaqar_url(settings) + '/v2/queues',
                         headers={'X-Auth-Token': token,
                                  'Client-ID': '3381af92-2b9e-11e3-b191-'
                                               '71861300734c'},
                         timeout=30)
     if resp.status_code not in (200, 204):
-        raise errors.StackError(
-            'zaqar refused an authenticated request: %d %s' % (
-                resp.status_code, resp.text[:300]))
+        return 'refused an authenticated request: %d %s' % (
+            resp.status_code, resp.text[:300])
+    return None
 
 
 class _Clock:
@@ -213,6 +217,7 @@ def up(stack, use_cache=True, echo=None):
         _refuse_running(stack)
         binaries.check_modules()
         programs = binaries.find_all()
+        clock.echo('bringing the stack up in %s' % paths.root)
         cache = warm_cache.WarmCache() if use_cache else None
         warm = bool(cache and cache.exists())
         settings = _settings(cache.secrets() if warm
@@ -230,13 +235,12 @@ def up(stack, use_cache=True, echo=None):
             _up(stack, settings, cache, warm, helpers, clock)
         except BaseException:
             for helper in helpers:
-                if helper:
-                    helper.abort()
+                helper.abort()
             stack.stop_all()
             stack.update_state(phase='failed')
             raise
-    seconds = round(time.monotonic() - clock.start, 2)
-    stack.update_state(phase='up', up_seconds=seconds, steps=clock.steps)
+        seconds = round(time.monotonic() - clock.start, 2)
+        stack.update_state(phase='up', up_seconds=seconds, steps=clock.steps)
     return {'warm': warm, 'seconds': seconds, 'steps': clock.steps}
 
 
@@ -248,14 +252,20 @@ def _up(stack, settings, cache, warm, helpers, clock):
         for name in names:
             svc[name].start(wait=False, fresh_log=True)
 
-    helpers.append(_tempest_init(paths))
+    init = _tempest_init(paths)
+    if init:
+        helpers.append(init)
     start('epmd', 'redis')
     # rabbitmq would start an epmd of its own (which outlives it) if ours
     # did not answer yet.
     svc['epmd'].wait_ready()
     start('rabbitmq')
     if warm:
-        cache.restore(paths)
+        try:
+            cache.restore(paths)
+        except (OSError, sqlite3.Error) as exc:
+            raise errors.StackError('the warm-start cache %s is unusable '
+                                    '(%s): remove it' % (cache.dir, exc))
         clock.mark('restored keystone and zaqar data from %s' % cache.dir)
     else:
         setup = _setup_helpers(paths, settings)
@@ -275,12 +285,14 @@ def _up(stack, settings, cache, warm, helpers, clock):
         clock.mark('saved the warm-start cache in %s' % cache.dir)
     for name in ('zaqar', 'zaqar-websocket'):
         svc[name].wait_ready()
-    smoke(settings, token)
+    problem = smoke(settings, token)
+    if problem:
+        raise svc['zaqar'].failure(problem)
     clock.mark('zaqar and its websocket server ready')
     svc['rabbitmq'].wait_ready()
     clock.mark('rabbitmq ready')
-    if helpers[0]:
-        helpers[0].wait()
+    if init:
+        init.wait()
     _write({paths.tempest_conf: configs.render_ini(
         configs.tempest_sections(paths, settings))})
     clock.mark('tempest workspace ready: %s' % paths.tempest_conf)

@@ -84,7 +84,6 @@ def _status(stack):
 
 
 def _up(stack, use_cache):
-    print('bringing the stack up in %s' % stack.paths.root)
     result = stack.up(use_cache=use_cache, echo=print)
     print('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))

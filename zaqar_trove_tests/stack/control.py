@@ -137,7 +137,8 @@ class Service:
         return bool(mine) and all(procs.listeners(port, mine)
                                   for port in self.ports.values())
 
-    def _failed(self, reason):
+    def failure(self, reason):
+        """A ``ServiceFailed`` for this service, with its log tail."""
         return errors.ServiceFailed(self.name, reason, self.log_path,
                                     self.log_tail())
 
@@ -145,7 +146,7 @@ class Service:
         for label, port in self.ports.items():
             holders = procs.listeners(port)
             if holders:
-                raise self._failed('cannot start: its %s port %d is held by '
+                raise self.failure('cannot start: its %s port %d is held by '
                                    '%s' % (label, port, ', '.join(
                                        procs.describe(p) for p in holders)))
 
@@ -170,7 +171,7 @@ class Service:
     def _ready(self):
         pid, started = self._process()
         if not (pid and procs.is_running(pid, started)):
-            raise self._failed('is not running (it exited or was never '
+            raise self.failure('is not running (it exited or was never '
                                'started)')
         for label, port in self.ports.items():
             if procs.listeners(port, procs.members(pid, started)):
@@ -179,14 +180,14 @@ class Service:
             holders = procs.listeners(port)
             others = sorted(set(holders) - set(procs.members(pid, started)))
             if others:
-                raise self._failed('does not own its %s port %d: %s holds '
+                raise self.failure('does not own its %s port %d: %s holds '
                                    'it' % (label, port, ', '.join(
                                        procs.describe(p) for p in others)))
             return False
         try:
             return probes.check(self.spec['probe'], self.ports)
         except probes.ProbeRefused as exc:
-            raise self._failed(str(exc))
+            raise self.failure(str(exc))
 
     def wait_ready(self, timeout=None):
         """Wait until the service owns its ports and answers its probe.
@@ -199,7 +200,7 @@ class Service:
             waiters.wait_until(self._ready, timeout, interval=0.1,
                                what='%s ready' % self.name)
         except lib_exc.TimeoutException:
-            raise self._failed('did not answer on port(s) %s within %d s' % (
+            raise self.failure('did not answer on port(s) %s within %d s' % (
                 ', '.join(str(p) for p in self.ports.values()), timeout))
 
     def stop(self, timeout=None):

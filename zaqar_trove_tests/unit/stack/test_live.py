@@ -42,7 +42,8 @@ class TestLiveStack(testtools.TestCase):
         settings = self.stack.settings
         keystone = identity.Keystone(configs.keystone_url(settings),
                                      settings['secrets']['admin_password'])
-        bringup.smoke(settings, keystone.session.headers['X-Auth-Token'])
+        self.assertIsNone(bringup.smoke(
+            settings, keystone.session.headers['X-Auth-Token']))
 
     def test_up_serve_kill_restart_down(self):
         self.stack.up()
