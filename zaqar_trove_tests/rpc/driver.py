@@ -63,6 +63,7 @@ import time
 import uuid
 
 from oslo_config import cfg
+import oslo_messaging as om
 from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
 from oslo_messaging import exceptions as om_exc
@@ -112,7 +113,10 @@ class ZaqarDriver(base.BaseDriver):
         self.settings = zsettings.from_url(conf, url)
         self.allowed_remote_exmods = self._allowed_remote_exmods
         self.client_id = str(uuid.uuid4())
-        self.auth = zauth.make(self.settings)
+        try:
+            self.auth = zauth.make(self.settings)
+        except errors.ZaqarError as exc:
+            raise om.InvalidTransportURL(self.settings.url_text, str(exc))
         self.client = httpclient.ZaqarClient(self.settings, self.auth,
                                              self.client_id)
         self.push = (zpush.PushClient(self.settings, self.auth,
@@ -210,11 +214,15 @@ class ZaqarDriver(base.BaseDriver):
                 'read; use cast() or another auth_mode')
         if timeout is None:
             timeout = self.settings.message_ttl
+        # The caller gives up at ``deadline``; the envelope carries the
+        # same instant in wall-clock time.
+        started = time.time()
         deadline = time.monotonic() + timeout
         waiter = self._reply_waiter(deadline)
         msg_id = uuid.uuid4().hex
         body = envelope.call(ctxt, message, msg_id, waiter.queue, timeout,
-                             call_monitor_timeout, waiter.grant())
+                             call_monitor_timeout, waiter.grant(),
+                             now=started)
         ttl = max(60, min(math.ceil(timeout), self.settings.message_ttl))
         LOG.debug('CALL %s to %s', msg_id, queue)
         waiter.listen(msg_id, call_monitor_timeout)
@@ -324,7 +332,8 @@ class ZaqarDriver(base.BaseDriver):
         sources = [zlistener.Source(queue, mode)
                    for queue, mode in self.server_queues(target)]
         owned = ([sources[0].queue] if target.server and
-                 self.settings.cleanup_server_queues else [])
+                 self.settings.cleanup_server_queues and
+                 self.settings.auth_mode != 'signed' else [])
         return self._listener(sources, False, batch_size, batch_timeout,
                               owned)
 

@@ -83,9 +83,11 @@ DRIVER_OPTS = [
     cfg.FloatOpt('push_safety_interval', default=30.0, min=1.0,
                  help='Push: an idle consumer still polls this often (s) '
                       'in case a push was lost.'),
-    cfg.FloatOpt('push_grace', default=0.1, min=0.0,
-                 help='Push: after a wake-up finds nothing (the push can '
-                      'overtake the store), keep polling this long (s).'),
+    cfg.FloatOpt('push_grace', default=1.0, min=0.0,
+                 help='Push: after a wake-up, keep reading the queue for '
+                      'this long (s) with pauses doubling from '
+                      'poll_min_interval: Zaqar pushes before it stores, so '
+                      'the first read may find nothing.'),
     cfg.IntOpt('push_subscription_ttl', default=3600, min=120,
                help='TTL (s) of websocket subscriptions; the driver '
                     'reconnects and re-subscribes after half of it.'),

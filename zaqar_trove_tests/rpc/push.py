@@ -113,6 +113,7 @@ class PushClient:
         urls = self._settings.websocket_url
         delay = self._settings.retry_interval
         attempt = 0
+        failing = False
         while not self._stop.is_set():
             url = urls[attempt % len(urls)]
             ws = None
@@ -124,13 +125,18 @@ class PushClient:
                     queues = list(self._callbacks)
                 for queue in queues:
                     self._send_subscribe(ws, queue)
+                if failing:
+                    LOG.info('Zaqar websocket %s connected again', url)
+                failing = False
                 delay = self._settings.retry_interval
                 self._receive(ws)
             except (websocket.WebSocketException, OSError, ValueError,
                     errors.ZaqarError) as exc:
                 if not self._stop.is_set():
-                    LOG.warning('Zaqar websocket %s: %s; reconnecting in '
-                                '%.1f s', url, type(exc).__name__, delay)
+                    (LOG.debug if failing else LOG.warning)(
+                        'Zaqar websocket %s: %s; reconnecting with backoff',
+                        url, type(exc).__name__)
+                    failing = True
             finally:
                 with self._lock:
                     self._ws = None

@@ -118,7 +118,8 @@ class LocalZaqar(fixtures.Fixture):
                                       '--appendonly', 'no', '--dir',
                                       self.dir])
         self.http_port = free_port()
-        ws_port, notify_port = free_port(), free_port()
+        self.ws_port = ws_port = free_port()
+        self.notify_port = notify_port = free_port()
         conf = self._write_conf('wsgi', ws_port, notify_port)
         uri = 'sqlite:///%s' % os.path.join(self.dir, 'zaqar.db')
         with open(os.path.join(self.dir, 'zt_zaqar_wsgi.py'), 'w') as f:
@@ -180,6 +181,7 @@ class LocalZaqar(fixtures.Fixture):
                                 stdin=subprocess.DEVNULL, cwd=self.dir,
                                 start_new_session=True)
         proc.zt_name = name
+        proc.zt_argv = argv
         self._procs.append(proc)
         return proc
 
@@ -231,6 +233,21 @@ class LocalZaqar(fixtures.Fixture):
 
     def process(self, name):
         return next(p for p in self._procs if p.zt_name == name)
+
+    def kill(self, name):
+        """Stop service ``name`` (zaqar-api, zaqar-ws or redis)."""
+        proc = self.process(name)
+        self.stop(proc)
+        self._procs.remove(proc)
+        return proc.zt_argv
+
+    def restart(self, name, argv):
+        """Start ``name`` again (``argv`` from ``kill``) on its ports."""
+        proc = self._start(name, argv)
+        ports = {'zaqar-api': [self.http_port], 'redis': [self.redis_port],
+                 'zaqar-ws': [self.ws_port, self.notify_port]}[name]
+        for port in ports:
+            self._wait_port(proc, port)
 
 
 def main():

@@ -12,6 +12,7 @@
 
 """The driver end to end against a real local Zaqar, push and poll."""
 
+import json
 import logging
 import time
 
@@ -40,7 +41,8 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
         client.prepare(fanout=True).cast({}, 'note', value='all')
         waiters.wait_until(
             lambda: len(one.values('note') + two.values('note')) == 22,
-            20, what='20 casts once and a fanout on each server')
+            20, what='20 casts once and a fanout on each server (%s, %s)' % (
+                one.seen, two.seen))
         self.assertEqual(list(range(20)), sorted(
             v for v in one.values('note') + two.values('note')
             if v != 'all'))
@@ -82,13 +84,16 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
         log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
         transport = self.transport()
         client = om.get_rpc_client(transport, om.Target(topic='late'),
-                                   timeout=1)
+                                   timeout=2)
         self.assertRaises(om.MessagingTimeout,
                           client.prepare(server='late-one').call,
                           {}, 'echo', value='stale')
+        queue = names.server_queue('om', 'openstack', 'late', 'late-one')
+        self.assertEqual(1, self.message_count(queue))
         late = self.server(transport, 'late', 'late-one')
         waiters.wait_until(lambda: 'unexecuted' in log.output, 20,
                            what='the stale call dropped')
+        self.assertEqual(0, self.message_count(queue))
         self.assertEqual('fresh', client.prepare(timeout=20).call(
             {}, 'echo', value='fresh')['value'])
         self.assertEqual(['fresh'], late.values('echo'))
@@ -207,3 +212,79 @@ class TestNotificationsOverZaqar(base.ZaqarTestCase):
 
     def test_pools_poll(self):
         self._check_pools('poll')
+
+
+class TestSignedUrlGuest(base.ZaqarTestCase):
+    """A guest holding only pre-signed URLs serves calls and casts back."""
+
+    def test_guest_with_signed_urls_only(self):
+        control = self.transport()
+        conductor = self.server(control, 'conductor', 'tm')
+        grants = control._driver.share_server_queues(
+            om.Target(topic='guestagent.g1', server='g1'),
+            '2099-01-01T00:00:00', send_topics=[(None, 'conductor')])
+        path = self.useFixture(fixtures.TempDir()).join('grants.json')
+        with open(path, 'w') as f:
+            json.dump(grants, f)
+        guest_transport = om.get_rpc_transport(
+            self.conf, url='zaqar://127.0.0.1:%d/?auth=signed'
+            '&signed_urls_file=%s' % (self.zaqar.http_port, path))
+        self.addCleanup(guest_transport.cleanup)
+
+        class Guest(base.Recorder):
+            def heartbeat(self, ctxt):
+                om.get_rpc_client(guest_transport, om.Target(
+                    topic='conductor')).cast({}, 'note', value='alive')
+                return 'sent'
+
+        guest = self.server(guest_transport, 'guestagent.g1', 'g1',
+                            Guest('g1'))
+        client = om.get_rpc_client(
+            control, om.Target(topic='guestagent.g1'), timeout=20)
+        self.assertEqual('g1', client.call({}, 'echo', value=1)['server'])
+        self.assertEqual('g1', client.prepare(server='g1').call(
+            {}, 'echo', value=2)['server'])
+        self.assertEqual('sent', client.call({}, 'heartbeat'))
+        waiters.wait_until(lambda: conductor.values('note') == ['alive'],
+                           20, what='the guest cast reaching the conductor')
+        self.assertEqual([1, 2], guest.values('echo'))
+        other = om.get_rpc_client(guest_transport, om.Target(topic='other'),
+                                  retry=0)
+        self.assertRaises(om.MessageDeliveryFailure, other.cast, {}, 'note',
+                          value='x')
+        self.assertRaises(om.MessageDeliveryFailure, other.call, {}, 'echo',
+                          value='x')
+
+
+class TestZaqarRestart(base.ZaqarTestCase):
+    """Listeners and the push connection come back after an outage."""
+
+    def _check_restart(self, delivery):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        transport = self.transport(delivery, max_retry_interval=0.5,
+                                   retry_interval=0.1)
+        self.server(transport, 'restart', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='restart'),
+                                   timeout=30)
+        self.assertEqual(1, client.call({}, 'echo', value=1)['value'])
+        api = self.zaqar.kill('zaqar-api')
+        ws = self.zaqar.kill('zaqar-ws')
+        self.assertRaises(om.MessageDeliveryFailure,
+                          client.prepare(retry=0).cast, {}, 'note', value=0)
+        down, up = (('reconnecting with backoff', 'connected again')
+                    if delivery == 'push' else
+                    ('unreachable for listener', 'reachable again'))
+        waiters.wait_until(lambda: down in log.output, 20,
+                           what='the outage noticed')
+        self.zaqar.restart('zaqar-api', api)
+        self.zaqar.restart('zaqar-ws', ws)
+        waiters.wait_until(lambda: up in log.output, 20,
+                           what='the recovery noticed')
+        self.assertEqual(2, client.call({}, 'echo', value=2)['value'])
+        self.assertEqual(1, log.output.count(down))
+
+    def test_restart_push(self):
+        self._check_restart('push')
+
+    def test_restart_poll(self):
+        self._check_restart('poll')
