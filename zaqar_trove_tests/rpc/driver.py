@@ -123,6 +123,7 @@ class ZaqarDriver(base.BaseDriver):
                                       self.client_id)
                      if self.settings.delivery == 'push' else None)
         self._lock = threading.Lock()
+        self._waiter_lock = threading.Lock()
         self._waiter = None
         self._listeners = []
         self._pools = {}
@@ -233,7 +234,7 @@ class ZaqarDriver(base.BaseDriver):
             waiter.unlisten(msg_id)
 
     def _reply_waiter(self, deadline):
-        with self._lock:
+        with self._waiter_lock:
             if self._waiter is not None:
                 return self._waiter
             delay = self.settings.retry_interval
@@ -400,7 +401,7 @@ class ZaqarDriver(base.BaseDriver):
     # -- teardown --------------------------------------------------------
 
     def cleanup(self):
-        with self._lock:
+        with self._waiter_lock:
             waiter, self._waiter = self._waiter, None
         if waiter is not None:
             waiter.stop()

@@ -177,9 +177,12 @@ class ZaqarListener(base.PollStyleListener):
                 LOG.warning('Cannot prepare queue %s yet (%s); will retry',
                             source.queue, exc)
         if push is not None:
+            confirmations = []
             for source in self._sources:
                 source.callback = functools.partial(self._on_push, source)
-                push.subscribe(source.queue, source.callback)
+                confirmations.append(push.subscribe(source.queue,
+                                                    source.callback))
+            push.wait_confirmed(confirmations)
 
     @property
     def queues(self):
@@ -229,10 +232,13 @@ class ZaqarListener(base.PollStyleListener):
 
     # -- reading ---------------------------------------------------------
 
+    def _pushed(self):
+        return self._push is not None and self._push.healthy
+
     def _due(self, now):
         """The sources to read now (see the module docstring)."""
         settings = self._settings
-        pushed = self._push is not None
+        pushed = self._pushed()
         full = not pushed or now - self._full_at >= \
             settings.push_safety_interval
         if full and pushed:
@@ -254,7 +260,7 @@ class ZaqarListener(base.PollStyleListener):
         now = time.monotonic()
         if self._error_delay:
             return self._error_delay
-        if self._push is not None:
+        if self._pushed():
             if any(now - s.hint_at < settings.push_grace
                    for s in self._sources):
                 pause, self._grace = self._grace, self._grace * 2

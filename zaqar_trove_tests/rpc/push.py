@@ -62,10 +62,17 @@ class PushClient:
 
     # -- public ----------------------------------------------------------
 
-    def subscribe(self, queue, callback, wait=None):
-        """Call ``callback`` for pushes on ``queue``; True once confirmed.
+    @property
+    def healthy(self):
+        """True while the websocket is up (consumers may rely on push)."""
+        return self._ws is not None
+
+    def subscribe(self, queue, callback):
+        """Call ``callback`` for pushes on ``queue``.
 
         Several callbacks may share a queue (one subscription).
+
+        :returns: an Event set once Zaqar confirmed the subscription.
         """
         with self._lock:
             callbacks = self._callbacks.setdefault(queue, [])
@@ -78,9 +85,21 @@ class PushClient:
                 self._thread.start()
         if ws is not None:
             self._send_subscribe(ws, queue)
-        if wait is None:
-            wait = min(5.0, self._settings.http_timeout)
-        return acked.wait(wait)
+        return acked
+
+    def wait_confirmed(self, events, timeout=None):
+        """Wait (at most ``timeout``, default 5 s) for ``subscribe`` events.
+
+        Consumers poll while push is down, so this only saves the first
+        messages a short detour; it never needs to succeed.
+        """
+        if timeout is None:
+            timeout = min(5.0, self._settings.http_timeout)
+        end = time.monotonic() + timeout
+        for event in events:
+            if not event.wait(max(0.0, end - time.monotonic())):
+                return False
+        return True
 
     def unsubscribe(self, queue, callback):
         """Stop calling ``callback``; the last one ends the subscription."""
@@ -140,8 +159,15 @@ class PushClient:
             finally:
                 with self._lock:
                     self._ws = None
+                    for acked in self._acks.values():
+                        acked.clear()
+                    callbacks = [cb for cbs in self._callbacks.values()
+                                 for cb in cbs]
                 if ws is not None:
                     ws.abort()
+                # Wake every consumer: without push they must poll.
+                for callback in callbacks:
+                    callback(None)
             if self._stop.wait(delay):
                 break
             delay = min(delay * 2, self._settings.max_retry_interval)

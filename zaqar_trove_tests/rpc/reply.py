@@ -51,6 +51,7 @@ LOG = logging.getLogger(__name__)
 _KICK = object()
 _STOP = object()
 _DRAIN_DELAY = 0.05
+_DRAIN_EVERY = 1.0
 
 
 class ReplyWaiter:
@@ -76,7 +77,8 @@ class ReplyWaiter:
         self._grant_lock = threading.Lock()
         self._client.ensure_queue(self.queue)
         if self._push is not None:
-            self._push.subscribe(self.queue, self._inbox.put)
+            self._push.wait_confirmed([
+                self._push.subscribe(self.queue, self._inbox.put)])
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name='zaqar-reply-waiter')
         self._thread.start()
@@ -172,12 +174,12 @@ class ReplyWaiter:
     # -- the waiter thread ----------------------------------------------
 
     def _run(self):
-        pushed = self._push is not None
-        dirty = False
+        dirty_since = None
         while True:
+            pushed = self._push is not None and self._push.healthy
             if pushed:
-                timeout = (_DRAIN_DELAY if dirty else
-                           self._settings.push_safety_interval)
+                timeout = (self._settings.push_safety_interval
+                           if dirty_since is None else _DRAIN_DELAY)
             else:
                 timeout = self._poll_pause() if self._waiters else None
             try:
@@ -188,9 +190,11 @@ class ReplyWaiter:
                 return
             if isinstance(item, dict):
                 self._deliver(item)
-                dirty = True
-                continue
-            if item is _KICK:
+                if dirty_since is None:
+                    dirty_since = time.monotonic()
+                if time.monotonic() - dirty_since < _DRAIN_EVERY:
+                    continue
+            elif item is _KICK:
                 self._active_at = time.monotonic()
                 self._interval = self._settings.poll_min_interval
                 continue
@@ -200,7 +204,7 @@ class ReplyWaiter:
                 LOG.warning('Cannot read reply queue %s: %s', self.queue,
                             exc)
                 self._interval = self._settings.poll_max_interval
-            dirty = False
+            dirty_since = None
 
     def _poll_pause(self):
         settings = self._settings

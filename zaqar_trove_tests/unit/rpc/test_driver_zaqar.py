@@ -207,6 +207,28 @@ class TestNotificationsOverZaqar(base.ZaqarTestCase):
                      sorted(pool_a[0].seen + pool_a[1].seen) == expected),
             20, what='each pool got each notification once')
 
+    def test_requeue_hands_the_notification_back(self):
+        transport = self.transport(notifications=True)
+
+        class Picky(Notes):
+            def info(self, ctxt, publisher_id, event_type, payload,
+                     metadata):
+                self.seen.append(payload['n'])
+                if len(self.seen) == 1:
+                    return om.NotificationResult.REQUEUE
+
+        picky = Picky()
+        listener = om.get_notification_listener(
+            transport, [om.Target(topic='picky')], [picky],
+            allow_requeue=True)
+        listener.start()
+        self.addCleanup(listener.wait)
+        self.addCleanup(listener.stop)
+        om.Notifier(transport, 'zt.test', driver='messaging',
+                    topics=['picky']).info({}, 'zt.event', {'n': 5})
+        waiters.wait_until(lambda: picky.seen == [5, 5], 20,
+                           what='the notification seen twice')
+
     def test_pools_push(self):
         self._check_pools('push')
 
@@ -288,3 +310,22 @@ class TestZaqarRestart(base.ZaqarTestCase):
 
     def test_restart_poll(self):
         self._check_restart('poll')
+
+    def test_push_mode_polls_while_the_websocket_is_down(self):
+        transport = self.transport('push', max_retry_interval=0.5,
+                                   retry_interval=0.1)
+        self.server(transport, 'nows', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='nows'),
+                                   timeout=20)
+        self.assertEqual(1, client.call({}, 'echo', value=1)['value'])
+        ws = self.zaqar.kill('zaqar-ws')
+        push = transport._driver.push
+        waiters.wait_until(lambda: not push.healthy, 10,
+                           what='the websocket seen down')
+        started = time.monotonic()
+        self.assertEqual(2, client.call({}, 'echo', value=2)['value'])
+        self.assertLess(time.monotonic() - started, 5)
+        self.zaqar.restart('zaqar-ws', ws)
+        waiters.wait_until(lambda: push.healthy, 20,
+                           what='the websocket back')
+        self.assertEqual(3, client.call({}, 'echo', value=3)['value'])
