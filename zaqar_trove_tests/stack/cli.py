@@ -26,6 +26,7 @@ import argparse
 import signal
 import sys
 
+from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.stack import errors
 from zaqar_trove_tests.stack import paths as stack_paths
@@ -79,7 +80,13 @@ def _status(stack):
             ', listening' if st['listening'] else '')
         print('%-16s %7s  %-34s %s' % (st['name'], st['pid'] or '-', ports,
                                        state))
-    print('tempest.conf: %s' % stack.tempest_conf)
+    settings = data.get('settings')
+    if settings:
+        print('identity: %s  messaging: %s  websocket: %s' % (
+            configs.keystone_url(settings), configs.zaqar_url(settings),
+            configs.zaqar_ws_url(settings)))
+    print('tempest.conf: %s (admin credentials in [auth])'
+          % stack.tempest_conf)
     return 0 if stack.is_up() else 1
 
 
