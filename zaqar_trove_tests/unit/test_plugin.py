@@ -61,6 +61,9 @@ class TestPlugin(testtools.TestCase):
                 self.assertTrue(callable(getattr(module, name)), name)
 
     def test_service_clients_register_with_tempest(self):
+        # Tempest registers plugins' clients when its CONF first loads.
+        self.assertEqual('messaging',
+                         tempest_config.CONF.zaqar_trove.catalog_type)
         registry = clients.ClientsRegistry()
         registered = registry.get_service_clients()
         self.assertIn('zaqar_trove_tests', registered)

@@ -34,11 +34,13 @@ class TestWaitUntil(testtools.TestCase):
             next(counter)
             return 0
 
-        error = self.assertRaises(
-            exceptions.TimeoutException, waiters.wait_until,
-            never, timeout=0.05, interval=0.01, what='the moon')
-        self.assertIn('test_times_out_naming_caller_what_and_last_value',
-                      str(error))
+        def wait_for_the_moon():
+            waiters.wait_until(never, timeout=0.05, interval=0.01,
+                               what='the moon')
+
+        error = self.assertRaises(exceptions.TimeoutException,
+                                  wait_for_the_moon)
+        self.assertIn('wait_for_the_moon', str(error))
         self.assertIn('the moon', str(error))
         self.assertIn('last value: 0', str(error))
         self.assertGreater(next(counter), 1)
