@@ -37,6 +37,48 @@ FINDINGS = {
     'websocket-revocation': (
         "Zaqar's websocket API checks the token once, at authenticate; "
         'the session outlives a revoked token until its expiry'),
+    'include-claimed-listing': (
+        'Zaqar redis message store: listing messages with '
+        'include_claimed=true and no marker answers 503 (the driver passes '
+        'marker=None to ZRANK), so claimed messages cannot be listed'),
+    'claim-steals-claimed': (
+        "Zaqar redis message store: the claim script stops checking claims "
+        'after the first free message it finds, so a claim whose limit '
+        'reaches past a free (released or expired) message also takes the '
+        'messages behind it that another live claim still holds: two '
+        'consumers own one message, and the first one\'s delete is refused'),
+    'claim-ignores-delay': (
+        'Zaqar redis message store: the claim script stops checking '
+        'delays after the first claimable message, so a claim also takes '
+        'still-delayed messages queued behind it'),
+    'message-delay-ignored': (
+        "Zaqar's REST API keeps a message's own \"delay\" only when the "
+        'queue has _default_message_delay; on any other queue the message '
+        'is claimable at once'),
+    'websocket-delay-ignored': (
+        "Zaqar's websocket message_post ignores both the message's "
+        '"delay" and the queue\'s _default_message_delay: messages posted '
+        'over the websocket are claimable at once'),
+    'listing-marker-restart': (
+        'Zaqar redis message store: a listing marker naming the first '
+        'message of the queue (rank 0), or a message no longer in it, '
+        'restarts the listing at the head of the queue, so paging one '
+        'message at a time repeats the first message forever and an '
+        'observer whose last-seen message was consumed sees everything '
+        'again'),
+    'non-object-message-500': (
+        "Zaqar's REST API answers 500 (\"string indices must be integers\") "
+        'instead of 400 to a message batch holding a message that is not '
+        'a JSON object'),
+    'dead-letter-claimed': (
+        'Zaqar redis message store: a message moved to the dead-letter '
+        'queue keeps the claim of the claim request that moved it (a '
+        'claim of the source queue, unknown to the dead-letter queue), so '
+        'it cannot be listed or claimed there until that claim expires'),
+    'stats-after-expiry': (
+        'Zaqar redis message store: GET /v2/queues/{q}/stats answers 503 '
+        "(KeyError 'newest') once the queue's oldest or newest message has "
+        'expired, until garbage collection removes its id'),
 }
 
 
