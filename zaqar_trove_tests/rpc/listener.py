@@ -19,14 +19,19 @@ message reaches one consumer and is gone before it is dispatched
 dispatch); ``observe`` sources (fanout) are listed without removing
 anything, after a marker, remembering what was seen.
 
-When to read: with push, a websocket notification wakes the listener; if
-that read finds nothing (Zaqar pushes before it stores, or a competitor
-was faster) it retries for ``push_grace`` seconds with growing pauses;
-otherwise it reads every ``push_safety_interval`` in case a push was lost.
-Without push the pause between reads of an idle listener grows from
-``poll_min_interval`` to ``poll_max_interval`` and drops back after a
-message. When Zaqar is unreachable the listener logs it and retries with
-backoff up to ``max_retry_interval``; it never raises out of ``poll``.
+When to read: with push, a websocket notification names the message
+(its envelope id) and wakes the listener, which reads that queue once per
+announced message; a read that finds nothing (Zaqar pushes before it
+stores, or a competing consumer was faster) is retried for ``push_grace``
+seconds with pauses tripling from ``poll_min_interval``; otherwise an
+idle listener reads every ``push_safety_interval`` in case a push was
+lost, and polls while the websocket is down. Without push the pause
+between reads of an idle listener grows from ``poll_min_interval`` to
+``poll_max_interval`` (after ``poll_hot_window`` seconds without messages)
+and drops back after a message; fanout queues are then read every
+``poll_max_interval``. When Zaqar is unreachable the listener logs it
+once and retries with backoff up to ``max_retry_interval``; it never
+raises out of ``poll``.
 
 Malformed or foreign messages are logged and dropped (a ``pop`` has
 already removed them); duplicates (same envelope id) and calls whose
@@ -68,15 +73,27 @@ class RecentIds:
                 self._ids.popitem(last=False)
             return True
 
+    def __contains__(self, key):
+        with self._lock:
+            return key in self._ids
+
     def discard(self, key):
         with self._lock:
             self._ids.pop(key, None)
 
 
+def _envelope_id(message):
+    body = message.get('body')
+    return body.get('id') if isinstance(body, dict) else None
+
+
 class Source:
     """One queue of a listener: ``pop`` (consume) or ``observe`` (fanout).
 
-    ``more``: the last read filled its page, read again at once;
+    ``more``: polling, the last read filled its page, read again at once;
+    ``pending``: envelope ids pushed but not yet read (push mode; an id
+    read before its push arrives is never added); ``catch_up``: a push
+    asked for one read without naming a message;
     ``hint_at``: when a push last named this queue; ``read_at``: when it
     was last read; ``marker``/``seen``/``primed``: observer state.
     """
@@ -85,6 +102,8 @@ class Source:
         self.queue = queue
         self.mode = mode
         self.more = False
+        self.pending = set()
+        self.catch_up = False
         self.hint_at = 0.0
         self.read_at = 0.0
         self.marker = None
@@ -189,6 +208,13 @@ class ZaqarListener(base.PollStyleListener):
         return [source.queue for source in self._sources]
 
     def _on_push(self, source, body):
+        msg_id = body.get('id') if isinstance(body, dict) else None
+        if msg_id is None:
+            source.catch_up = True
+        elif msg_id in self._ids:
+            return
+        else:
+            source.pending.add(msg_id)
         source.hint_at = time.monotonic()
         self._grace = self._settings.poll_min_interval
         self._wake.set()
@@ -245,8 +271,10 @@ class ZaqarListener(base.PollStyleListener):
             self._full_at = now
         due = []
         for source in self._sources:
-            if source.more or (pushed and
-                               now - source.hint_at < settings.push_grace):
+            if pushed and now - source.hint_at >= settings.push_grace:
+                source.pending.clear()
+            if source.more or (pushed and (source.pending or
+                                           source.catch_up)):
                 due.append(source)
             elif source.mode == 'observe' and not pushed:
                 if now - source.read_at >= settings.poll_max_interval:
@@ -261,9 +289,10 @@ class ZaqarListener(base.PollStyleListener):
         if self._error_delay:
             return self._error_delay
         if self._pushed():
-            if any(now - s.hint_at < settings.push_grace
-                   for s in self._sources):
-                pause, self._grace = self._grace, self._grace * 2
+            if any(s.pending and now - s.hint_at < settings.push_grace
+                   for s in self._sources) or any(
+                       s.catch_up for s in self._sources):
+                pause, self._grace = self._grace, self._grace * 3
                 return pause
             return max(0.0, self._full_at + settings.push_safety_interval -
                        now)
@@ -276,6 +305,7 @@ class ZaqarListener(base.PollStyleListener):
     def _fetch(self, wanted):
         found = 0
         now = time.monotonic()
+        pushed = self._pushed()
         due = self._due(now)
         if due:
             # Go on from the source after the last one read (fairness).
@@ -299,7 +329,16 @@ class ZaqarListener(base.PollStyleListener):
                 continue
             self._reachable()
             source.read_at = now
-            source.more = source.mode == 'pop' and len(messages) >= want
+            # Read on at once after a full page, unless pushes announced
+            # what was read (then the next push says when to read).
+            read = {_envelope_id(m) for m in messages}
+            announced = pushed and read <= source.pending
+            source.pending -= read
+            source.catch_up = False
+            if source.mode == 'observe':
+                source.pending.clear()
+            source.more = (source.mode == 'pop' and not announced and
+                           len(messages) >= want)
             for message in messages:
                 incoming = self._accept(source, message)
                 if incoming is not None:

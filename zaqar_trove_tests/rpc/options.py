@@ -75,7 +75,8 @@ DRIVER_OPTS = [
                       'doubles while idle.'),
     cfg.FloatOpt('poll_max_interval', default=1.0, min=0.01,
                  help='Polling: longest pause (s) between polls of an '
-                      'idle queue (the latency of a first message).'),
+                      'idle queue (the latency of a first message); '
+                      'fanout queues are polled this often.'),
     cfg.FloatOpt('poll_hot_window', default=1.0, min=0.0,
                  help='Polling: for this long (s) after a message (or a '
                       'call) queues are polled every poll_min_interval '
@@ -84,10 +85,10 @@ DRIVER_OPTS = [
                  help='Push: an idle consumer still polls this often (s) '
                       'in case a push was lost.'),
     cfg.FloatOpt('push_grace', default=1.0, min=0.0,
-                 help='Push: after a wake-up, keep reading the queue for '
-                      'this long (s) with pauses doubling from '
-                      'poll_min_interval: Zaqar pushes before it stores, so '
-                      'the first read may find nothing.'),
+                 help='Push: when a pushed message is not found, keep '
+                      'reading the queue for this long (s) with pauses '
+                      'tripling from poll_min_interval (Zaqar pushes '
+                      'before it stores; a competitor may have taken it).'),
     cfg.IntOpt('push_subscription_ttl', default=3600, min=120,
                help='TTL (s) of websocket subscriptions; the driver '
                     'reconnects and re-subscribes after half of it.'),
