@@ -168,13 +168,19 @@ class Service:
         if wait:
             self.wait_ready(timeout)
 
-    def _ready(self):
+    def _ready(self, owned):
+        """One readiness check; ``owned`` collects ports proven ours."""
         pid, started = self._process()
         if not (pid and procs.is_running(pid, started)):
             raise self.failure('is not running (it exited or was never '
                                'started)')
         for label, port in self.ports.items():
+            if port in owned:
+                continue
+            if not probes.tcp(port):
+                return False  # cheap: a refused connect costs microseconds
             if procs.listeners(port, procs.members(pid, started)):
+                owned.add(port)
                 continue
             # Read again: the service may have bound it in between.
             holders = procs.listeners(port)
@@ -197,8 +203,9 @@ class Service:
         """
         timeout = timeout or self.spec['ready_timeout']
         try:
-            waiters.wait_until(self._ready, timeout, interval=0.1,
-                               what='%s ready' % self.name)
+            owned = set()
+            waiters.wait_until(lambda: self._ready(owned), timeout,
+                               interval=0.1, what='%s ready' % self.name)
         except lib_exc.TimeoutException:
             raise self.failure('did not answer on port(s) %s within %d s' % (
                 ', '.join(str(p) for p in self.ports.values()), timeout))
