@@ -12,7 +12,9 @@
 
 """How a request proves its identity to Zaqar, one class per auth_mode.
 
-``headers(queue, method)`` returns the identity headers of one request;
+``headers(queue, method, kind)`` returns the identity headers of one
+request on ``/queues/{queue}/{kind}`` (kind ``messages``, ``claims`` or
+'' for the queue itself);
 ``invalidate()`` drops a cached token after a 401; ``project_id`` is the
 project whose queues the driver uses (None for ``signed``: each grant
 names its own project).
@@ -69,7 +71,7 @@ class NoAuth:
     def __init__(self, settings):
         self.project_id = settings.project_id
 
-    def headers(self, queue=None, method=None):
+    def headers(self, queue=None, method=None, kind=None):
         return {'X-Project-ID': self.project_id}
 
     def invalidate(self):
@@ -83,7 +85,7 @@ class TokenAuth(NoAuth):
         super().__init__(settings)
         self._token = settings.token
 
-    def headers(self, queue=None, method=None):
+    def headers(self, queue=None, method=None, kind=None):
         return {'X-Auth-Token': self._token, 'X-Project-ID': self.project_id}
 
 
@@ -127,7 +129,7 @@ class KeystoneAuth:
             self._project_id = self._call(self._session.get_project_id)
         return self._project_id
 
-    def headers(self, queue=None, method=None):
+    def headers(self, queue=None, method=None, kind=None):
         token = self._call(self._session.get_token)
         return {'X-Auth-Token': token, 'X-Project-ID': self.project_id}
 
@@ -180,19 +182,22 @@ class SignedAuth:
             self._load()
             return set(self._grants)
 
-    def grant(self, queue, method):
+    def grant(self, queue, method, kind='messages'):
+        """A grant of ``method`` on ``/queues/{queue}/{kind}``, or None."""
         with self._lock:
             self._load()
             for grant in self._grants.get(queue, ()):
-                if method in grant['methods']:
+                if method in grant['methods'] and any(
+                        path.endswith('/%s/%s' % (queue, kind))
+                        for path in grant['paths']):
                     return grant
         return None
 
-    def headers(self, queue=None, method=None):
-        grant = self.grant(queue, method) if queue else None
+    def headers(self, queue=None, method=None, kind=None):
+        grant = self.grant(queue, method, kind) if queue and kind else None
         if grant is None:
-            raise errors.NoGrant('no signed URL grants %s on queue %s'
-                                 % (method, queue))
+            raise errors.NoGrant('no signed URL grants %s on %s of queue %s'
+                                 % (method, kind or 'the queue', queue))
         return grant_headers(grant)
 
     def invalidate(self):

@@ -66,7 +66,6 @@ from oslo_config import cfg
 import oslo_messaging as om
 from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
-from oslo_messaging import exceptions as om_exc
 
 from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import envelope
@@ -122,10 +121,8 @@ class ZaqarDriver(base.BaseDriver):
         self.push = (zpush.PushClient(self.settings, self.auth,
                                       self.client_id)
                      if self.settings.delivery == 'push' else None)
-        self._lock = threading.Lock()
         self._waiter_lock = threading.Lock()
         self._waiter = None
-        self._listeners = []
         self._pools = {}
         LOG.info('zaqar:// driver for %s: auth %s, %s delivery',
                  self.settings.url_text, self.settings.auth_mode,
@@ -161,7 +158,7 @@ class ZaqarDriver(base.BaseDriver):
                                               target.topic, target.server),
                            'pop'))
         queues.append((names.topic_queue(self._prefix(), exchange,
-                                         target.topic), 'pop'))
+                                         target.topic), 'claim'))
         queues.append((names.fanout_queue(self._prefix(), exchange,
                                           target.topic), 'observe'))
         return queues
@@ -178,7 +175,7 @@ class ZaqarDriver(base.BaseDriver):
         try:
             data = self.client.encode_post(bodies, ttl)
         except errors.TooLarge as exc:
-            raise om_exc.MessageDeliveryFailure(str(exc))
+            raise om.MessageDeliveryFailure(str(exc))
         delay = self.settings.retry_interval
         attempt = 0
         while True:
@@ -187,15 +184,15 @@ class ZaqarDriver(base.BaseDriver):
                 self.client.post(queue, data, grant=grant, timeout=left)
                 return
             except errors.Rejected as exc:
-                raise om_exc.MessageDeliveryFailure(str(exc))
+                raise om.MessageDeliveryFailure(str(exc))
             except errors.Unreachable as exc:
                 attempt += 1
                 if retry is not None and 0 <= retry < attempt:
-                    raise om_exc.MessageDeliveryFailure(
+                    raise om.MessageDeliveryFailure(
                         '%s (after %d attempt(s))' % (exc, attempt))
                 if deadline is not None and \
                         time.monotonic() + delay >= deadline:
-                    raise om_exc.MessagingTimeout(
+                    raise om.MessagingTimeout(
                         'Timed out sending to %s: %s' % (queue, exc))
                 LOG.warning('%s; retrying in %.1f s', exc, delay)
             time.sleep(delay)
@@ -210,7 +207,7 @@ class ZaqarDriver(base.BaseDriver):
             self.post(queue, [envelope.cast(ctxt, message)], ttl, retry)
             return None
         if self.settings.auth_mode == 'signed':
-            raise om_exc.MessageDeliveryFailure(
+            raise om.MessageDeliveryFailure(
                 'call() needs a reply queue, which auth_mode=signed cannot '
                 'read; use cast() or another auth_mode')
         if timeout is None:
@@ -243,11 +240,11 @@ class ZaqarDriver(base.BaseDriver):
                     self._waiter = zreply.ReplyWaiter(self)
                     return self._waiter
                 except errors.Rejected as exc:
-                    raise om_exc.MessageDeliveryFailure(
+                    raise om.MessageDeliveryFailure(
                         'Cannot create the reply queue: %s' % exc)
                 except errors.Unreachable as exc:
                     if time.monotonic() + delay >= deadline:
-                        raise om_exc.MessagingTimeout(
+                        raise om.MessagingTimeout(
                             'Cannot create the reply queue: %s' % exc)
                 time.sleep(delay)
                 delay = min(delay * 2, self.settings.max_retry_interval)
@@ -258,21 +255,27 @@ class ZaqarDriver(base.BaseDriver):
         if grant is not None and not zauth.valid_grant(grant):
             grant = None
         left = envelope.remaining(request)
-        deadline = time.monotonic() + max(left or 0, 0)
+        if left is not None and left <= 0:
+            if raise_errors:
+                raise om.MessageDeliveryFailure('the caller gave up')
+            LOG.info('Reply to %s not sent: its caller gave up',
+                     request['mid'])
+            return
+        deadline = None if left is None else time.monotonic() + left
         try:
             try:
                 self.client.encode_post([body], self.settings.reply_ttl)
             except errors.TooLarge as exc:
-                failure = om_exc.MessageDeliveryFailure(
+                failure = om.MessageDeliveryFailure(
                     'reply not sent: %s' % exc)
                 body = envelope.reply(
                     request['mid'], failure=common.serialize_remote_exception(
                         (type(failure), failure, None)))
             self.post(queue, [body], self.settings.reply_ttl, retry=None,
                       deadline=deadline, grant=grant)
-        except om_exc.MessagingException as exc:
+        except om.MessagingException as exc:
             if raise_errors:
-                raise om_exc.MessageDeliveryFailure(str(exc))
+                raise om.MessageDeliveryFailure(str(exc))
             LOG.error('Reply to %s not delivered: %s', request['mid'], exc)
 
     def send_notification(self, target, ctxt, message, version, retry=None):
@@ -310,22 +313,25 @@ class ZaqarDriver(base.BaseDriver):
         listener = zlistener.ZaqarListener(self, sources, notifications,
                                            owned)
         listener.start(self.push)
-        with self._lock:
-            self._listeners.append(listener)
         return base.PollStyleListenerAdapter(listener, batch_size,
                                              batch_timeout)
 
     def _granted(self, sources):
+        needs = {'observe': [('GET', 'messages')],
+                 'pop': [('DELETE', 'messages')],
+                 'claim': [('POST', 'claims'), ('DELETE', 'messages')]}
         kept = []
         for source in sources:
-            method = 'GET' if source.mode == 'observe' else 'DELETE'
-            if self.auth.grant(source.queue, method):
-                kept.append(source)
-            else:
+            missing = [need for need in needs[source.mode]
+                       if not self.auth.grant(source.queue, *need)]
+            if missing:
                 LOG.warning('No signed URL grants %s on %s: not read',
-                            method, source.queue)
+                            ' and '.join('%s %s' % m for m in missing),
+                            source.queue)
+            else:
+                kept.append(source)
         if not kept:
-            raise om_exc.MessageDeliveryFailure(
+            raise om.MessageDeliveryFailure(
                 'no signed URL grants reading any queue of this listener')
         return kept
 
@@ -360,14 +366,11 @@ class ZaqarDriver(base.BaseDriver):
             self.client.ensure_queue(queue)
             self.client.set_metadata_key(queue, key, pool)
         except errors.ZaqarError as exc:
-            raise om_exc.MessageDeliveryFailure(
+            raise om.MessageDeliveryFailure(
                 'Cannot register pool %r on %s: %s' % (pool, queue, exc))
 
     def forget_listener(self, listener):
         """Called by a listener's cleanup: delete the queues it owns."""
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
         for queue in listener.owned:
             try:
                 self.client.delete_queue(queue)
@@ -388,9 +391,12 @@ class ZaqarDriver(base.BaseDriver):
         """
         grants = []
         for queue, mode in self.server_queues(target):
-            methods = ['GET'] if mode == 'observe' else ['DELETE', 'GET']
-            grants.append(self.client.share(queue, ['messages'], methods,
-                                            expires))
+            paths, methods = {
+                'observe': (['messages'], ['GET']),
+                'pop': (['messages'], ['DELETE', 'GET']),
+                'claim': (['messages', 'claims'], ['DELETE', 'GET', 'POST']),
+            }[mode]
+            grants.append(self.client.share(queue, paths, methods, expires))
         for exchange, topic in send_topics:
             queue = names.topic_queue(
                 self._prefix(), exchange or self._default_exchange, topic)

@@ -96,7 +96,9 @@ class ZaqarClient:
                      timeout=timeout)
 
     def pop(self, queue, limit=1, timeout=None):
-        """Claim-and-delete up to ``limit`` messages atomically.
+        """Take up to ``limit`` messages in one request (claim + delete).
+
+        Only for queues with a single reader: see ``claim``.
 
         :returns: a list of ``{'id', 'age', 'ttl', 'body', ...}``.
         """
@@ -104,6 +106,23 @@ class ZaqarClient:
                                '/messages?pop=%d' % min(limit, 20),
                                timeout=timeout)
         return (data or {}).get('messages') or []
+
+    def claim(self, queue, limit=1, ttl=60, grace=60):
+        """Claim up to ``limit`` messages for ``ttl`` seconds.
+
+        Safe for competing consumers, unlike ``pop`` (Zaqar's pop claims
+        for 1 s on a clock of whole seconds, so a concurrent pop can take
+        the same message). Delete what was claimed with ``delete``.
+        """
+        _, data = self.request(
+            'POST', queue, '/claims?limit=%d' % min(limit, 20),
+            dumps({'ttl': ttl, 'grace': grace}).encode('utf-8'))
+        return (data or {}).get('messages') or []
+
+    def delete(self, queue, ids):
+        """Delete messages by id (claimed by us, or in any state)."""
+        self.request('DELETE', queue, '/messages?' + parse.urlencode(
+            {'ids': ','.join(ids)}))
 
     def list(self, queue, marker=None, limit=20):
         """Non-destructive listing (echo included) after ``marker``.
@@ -167,7 +186,8 @@ class ZaqarClient:
             if grant is not None:
                 headers.update(zauth.grant_headers(grant))
             else:
-                headers.update(self._auth.headers(queue, method))
+                headers.update(self._auth.headers(
+                    queue, method, suffix.split('?')[0].strip('/')))
             status, answer = self._failover(method, path, data, headers,
                                             timeout, what)
             if status == 401 and grant is None and attempt == 1:

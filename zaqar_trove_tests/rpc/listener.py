@@ -12,12 +12,16 @@
 
 """RPC servers and notification listeners: read queues, yield messages.
 
-A listener reads several queues (``Source``): ``pop`` sources are taken
-with Zaqar's atomic claim-and-delete (``DELETE ...?pop=N``), so each
+A listener reads several queues (``Source``). Queues with competing
+consumers (topics, notification pools) are read with a claim followed at
+once by a delete of what was claimed, and only then dispatched: each
 message reaches one consumer and is gone before it is dispatched
 (at-most-once, as oslo.messaging acknowledges RPC requests before
-dispatch); ``observe`` sources (fanout) are listed without removing
-anything, after a marker, remembering what was seen.
+dispatch). Zaqar's one-request ``pop`` would be faster but is not safe
+between competing consumers (its 1 s claim on a whole-second clock lets a
+concurrent pop take the same message); it is used only where one reader
+exists (a server's own queue). Fanout queues are *observed*: listed after
+a marker, nothing removed, what was seen remembered.
 
 When to read: with push, a websocket notification names the message
 (its envelope id) and wakes the listener, which reads that queue once per
@@ -33,8 +37,8 @@ and drops back after a message; fanout queues are then read every
 once and retries with backoff up to ``max_retry_interval``; it never
 raises out of ``poll``.
 
-Malformed or foreign messages are logged and dropped (a ``pop`` has
-already removed them); duplicates (same envelope id) and calls whose
+Malformed or foreign messages are logged and dropped (they were removed
+from the queue when read); duplicates (same envelope id) and calls whose
 deadline passed are dropped without reply.
 """
 
@@ -88,7 +92,11 @@ def _envelope_id(message):
 
 
 class Source:
-    """One queue of a listener: ``pop`` (consume) or ``observe`` (fanout).
+    """One queue of a listener, read in one of three ways.
+
+    ``claim`` (competing consumers): claim, delete, then dispatch; ``pop``
+    (a queue with one reader): one request, claim and delete; ``observe``
+    (fanout): list after a marker, remove nothing.
 
     ``more``: polling, the last read filled its page, read again at once;
     ``pending``: envelope ids pushed but not yet read (push mode; an id
@@ -98,7 +106,7 @@ class Source:
     was last read; ``marker``/``seen``/``primed``: observer state.
     """
 
-    def __init__(self, queue, mode='pop'):
+    def __init__(self, queue, mode='claim'):
         self.queue = queue
         self.mode = mode
         self.more = False
@@ -182,10 +190,12 @@ class ZaqarListener(base.PollStyleListener):
         self._failing = False
         self._next = 0
         self._push = None
+        self._since = 0.0
 
     def start(self, push=None):
         """Prepare the queues (best effort) and subscribe them for push."""
         self._push = push
+        self._since = time.monotonic()
         for source in self._sources:
             try:
                 if source.mode == 'observe':
@@ -196,12 +206,9 @@ class ZaqarListener(base.PollStyleListener):
                 LOG.warning('Cannot prepare queue %s yet (%s); will retry',
                             source.queue, exc)
         if push is not None:
-            confirmations = []
             for source in self._sources:
                 source.callback = functools.partial(self._on_push, source)
-                confirmations.append(push.subscribe(source.queue,
-                                                    source.callback))
-            push.wait_confirmed(confirmations)
+                push.subscribe(source.queue, source.callback)
 
     @property
     def queues(self):
@@ -317,10 +324,7 @@ class ZaqarListener(base.PollStyleListener):
                 self._sources)
             want = max(1, wanted - found)
             try:
-                if source.mode == 'observe':
-                    messages = self._observe(source)
-                else:
-                    messages = self._client.pop(source.queue, want)
+                messages = self._read(source, want)
             except errors.Unreachable as exc:
                 self._unreachable(exc)
                 break
@@ -333,11 +337,13 @@ class ZaqarListener(base.PollStyleListener):
             # what was read (then the next push says when to read).
             read = {_envelope_id(m) for m in messages}
             announced = pushed and read <= source.pending
+            if pushed and not announced:
+                self._check_lag(source, messages)
             source.pending -= read
             source.catch_up = False
             if source.mode == 'observe':
                 source.pending.clear()
-            source.more = (source.mode == 'pop' and not announced and
+            source.more = (source.mode != 'observe' and not announced and
                            len(messages) >= want)
             for message in messages:
                 incoming = self._accept(source, message)
@@ -350,6 +356,26 @@ class ZaqarListener(base.PollStyleListener):
             self._interval = self._settings.poll_min_interval
             self._active_at = time.monotonic()
         return found
+
+    def _check_lag(self, source, messages):
+        for message in messages:
+            if (_envelope_id(message) not in source.pending and
+                    self._push.is_lag(message.get('age'), self._since)):
+                self._push.report_lag(source.queue, message.get('age'))
+                return
+
+    def _read(self, source, want):
+        if source.mode == 'observe':
+            return self._observe(source)
+        if source.mode == 'pop':
+            return self._client.pop(source.queue, want)
+        messages = self._client.claim(source.queue, want)
+        if messages:
+            # Delete before dispatch: at-most-once, as oslo acknowledges
+            # before dispatching. Undeleted messages are not dispatched;
+            # Zaqar hands them out again when the claim expires.
+            self._client.delete(source.queue, [m['id'] for m in messages])
+        return messages
 
     def _unreachable(self, exc):
         delay = self._error_delay or self._settings.retry_interval

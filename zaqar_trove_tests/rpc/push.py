@@ -43,6 +43,9 @@ _OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
 _OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
 _OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
 _TICK = 1.0
+_SUSPECT_TIME = 60
+#: A message this old (s) found by a read no push announced is a lag.
+LAG_LIMIT = 2
 
 
 class PushClient:
@@ -53,31 +56,56 @@ class PushClient:
         self._auth = auth
         self._client_id = client_id
         self._callbacks = {}
-        self._acks = {}
         self._sub_ids = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ws = None
         self._thread = None
+        self._suspect = 0.0
+        self._connected_at = 0.0
 
     # -- public ----------------------------------------------------------
 
     @property
     def healthy(self):
-        """True while the websocket is up (consumers may rely on push)."""
-        return self._ws is not None
+        """True while consumers may rely on push (else they poll)."""
+        return self._ws is not None and time.monotonic() >= self._suspect
+
+    def is_lag(self, age, since):
+        """Whether a message ``age`` s old found unannounced shows a lag.
+
+        Only messages posted well after ``since`` (when the consumer
+        subscribed, monotonic) and after the current connection count.
+        """
+        posted = time.monotonic() - (age or 0)
+        return ((age or 0) >= LAG_LIMIT and
+                posted > max(since, self._connected_at) + 1)
+
+    def report_lag(self, queue, age):
+        """A consumer read a message (``age`` s old) no push announced.
+
+        Zaqar's notifier retries a failed push for minutes on a small
+        thread pool, so after a websocket server outage pushes can lag far
+        behind while the websocket itself is fine: consumers poll for
+        ``_SUSPECT_TIME`` seconds.
+        """
+        now = time.monotonic()
+        if now >= self._suspect:
+            LOG.warning('Zaqar pushes lag (a message on %s waited %s s '
+                        'unannounced); polling for %d s', queue, age,
+                        _SUSPECT_TIME)
+        self._suspect = now + _SUSPECT_TIME
 
     def subscribe(self, queue, callback):
         """Call ``callback`` for pushes on ``queue``.
 
-        Several callbacks may share a queue (one subscription).
-
-        :returns: an Event set once Zaqar confirmed the subscription.
+        Several callbacks may share a queue (one subscription). Returns at
+        once; when Zaqar confirms the subscription ``callback(None)`` asks
+        the consumer to catch up on what was posted before.
         """
         with self._lock:
             callbacks = self._callbacks.setdefault(queue, [])
             callbacks.append(callback)
-            acked = self._acks.setdefault(queue, threading.Event())
             ws = self._ws if len(callbacks) == 1 else None
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -85,21 +113,6 @@ class PushClient:
                 self._thread.start()
         if ws is not None:
             self._send_subscribe(ws, queue)
-        return acked
-
-    def wait_confirmed(self, events, timeout=None):
-        """Wait (at most ``timeout``, default 5 s) for ``subscribe`` events.
-
-        Consumers poll while push is down, so this only saves the first
-        messages a short detour; it never needs to succeed.
-        """
-        if timeout is None:
-            timeout = min(5.0, self._settings.http_timeout)
-        end = time.monotonic() + timeout
-        for event in events:
-            if not event.wait(max(0.0, end - time.monotonic())):
-                return False
-        return True
 
     def unsubscribe(self, queue, callback):
         """Stop calling ``callback``; the last one ends the subscription."""
@@ -110,7 +123,6 @@ class PushClient:
             if callbacks:
                 return
             self._callbacks.pop(queue, None)
-            self._acks.pop(queue, None)
             sub_id = self._sub_ids.pop(queue, None)
             ws = self._ws
         if ws is not None and sub_id:
@@ -140,6 +152,7 @@ class PushClient:
                 ws = self._connect(url)
                 with self._lock:
                     self._ws = ws
+                    self._connected_at = time.monotonic()
                     self._sub_ids.clear()
                     queues = list(self._callbacks)
                 for queue in queues:
@@ -159,8 +172,6 @@ class PushClient:
             finally:
                 with self._lock:
                     self._ws = None
-                    for acked in self._acks.values():
-                        acked.clear()
                     callbacks = [cb for cbs in self._callbacks.values()
                                  for cb in cbs]
                 if ws is not None:
@@ -263,7 +274,6 @@ class PushClient:
         body = doc.get('body')
         with self._lock:
             callbacks = list(self._callbacks.get(queue, ()))
-            acked = self._acks.get(queue)
             if status == 201 and isinstance(body, dict):
                 self._sub_ids[queue] = body.get('subscription_id')
         if status not in (201, 409):
@@ -271,8 +281,6 @@ class PushClient:
                         'consumer relies on polling', queue, status)
         for callback in callbacks:
             callback(None)
-        if acked is not None:
-            acked.set()
 
     def _send_subscribe(self, ws, queue):
         self._send(ws, 'subscription_create', {

@@ -75,10 +75,10 @@ class ReplyWaiter:
         self._grant_until = 0.0
         self._grant_retry = 0.0
         self._grant_lock = threading.Lock()
+        self._since = time.monotonic()
         self._client.ensure_queue(self.queue)
         if self._push is not None:
-            self._push.wait_confirmed([
-                self._push.subscribe(self.queue, self._inbox.put)])
+            self._push.subscribe(self.queue, self._inbox.put)
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name='zaqar-reply-waiter')
         self._thread.start()
@@ -178,8 +178,10 @@ class ReplyWaiter:
         while True:
             pushed = self._push is not None and self._push.healthy
             if pushed:
-                timeout = (self._settings.push_safety_interval
-                           if dirty_since is None else _DRAIN_DELAY)
+                # Calls in flight: drain now and then in case pushes lag.
+                timeout = (_DRAIN_DELAY if dirty_since is not None else
+                           self._settings.poll_max_interval if self._waiters
+                           else self._settings.push_safety_interval)
             else:
                 timeout = self._poll_pause() if self._waiters else None
             try:
@@ -223,7 +225,12 @@ class ReplyWaiter:
         while True:
             messages = self._client.pop(self.queue, zlistener.PAGE)
             for message in messages:
-                got += self._deliver(message.get('body'))
+                if not self._deliver(message.get('body')):
+                    continue
+                got += 1
+                if (self._push is not None and
+                        self._push.is_lag(message.get('age'), self._since)):
+                    self._push.report_lag(self.queue, message.get('age'))
             if got:
                 self._active_at = time.monotonic()
                 self._interval = self._settings.poll_min_interval
@@ -236,13 +243,13 @@ class ReplyWaiter:
         except envelope.InvalidEnvelope as exc:
             LOG.warning('Dropped a malformed or foreign message from reply '
                         'queue %s: %s', self.queue, exc)
-            return 0
+            return False
         if not self._seen.add(body['id']):
-            return 0
+            return False
         replies = self._waiters.get(body['mid'])
         if replies is None:
             LOG.debug('Dropped a reply to %s: nobody waits for it',
                       body['mid'])
-            return 0
-        replies.put(body)
-        return 1
+        else:
+            replies.put(body)
+        return True

@@ -84,18 +84,27 @@ class TestSignedFile(testtools.TestCase):
         return auth.make(Settings(auth_mode='signed',
                                   signed_urls_file=self.path))
 
-    def test_grants_by_queue_and_method(self):
+    def test_grants_by_queue_method_and_path(self):
+        claims = dict(grant('a', ['POST'], signature='s4'),
+                      paths=['/v2/queues/a/claims'])
         self.write([grant('a', ['DELETE', 'GET'], signature='s1'),
-                    grant('a', ['POST'], signature='s2'),
+                    grant('a', ['POST'], signature='s2'), claims,
                     grant('b', ['POST'], signature='s3')])
         signed = self.signed()
         self.assertEqual({'a', 'b'}, signed.queues())
-        self.assertEqual('s1', signed.headers('a', 'DELETE')['URL-Signature'])
-        self.assertEqual('s2', signed.headers('a', 'POST')['URL-Signature'])
+
+        def signature(queue, method, kind):
+            return signed.headers(queue, method, kind)['URL-Signature']
+
+        self.assertEqual('s1', signature('a', 'DELETE', 'messages'))
+        self.assertEqual('s2', signature('a', 'POST', 'messages'))
+        self.assertEqual('s4', signature('a', 'POST', 'claims'))
         error = self.assertRaises(errors.NoGrant, signed.headers, 'b',
-                                  'DELETE')
-        self.assertIn('DELETE on queue b', str(error))
-        self.assertRaises(errors.NoGrant, signed.headers, 'c', 'POST')
+                                  'DELETE', 'messages')
+        self.assertIn('DELETE on messages of queue b', str(error))
+        for args in (('c', 'POST', 'messages'), ('b', 'POST', 'claims'),
+                     ('a', 'DELETE', ''), ('a', 'GET', None)):
+            self.assertRaises(errors.NoGrant, signed.headers, *args)
         self.assertIsNone(signed.project_id)
 
     def test_an_object_of_grants_and_malformed_entries(self):

@@ -37,7 +37,7 @@ class CountingAuth(auth.TokenAuth):
         self.project_id = 'p'
         self.invalidated = 0
 
-    def headers(self, queue=None, method=None):
+    def headers(self, queue=None, method=None, kind=None):
         return {'X-Auth-Token': '%s-%d' % (TOKEN, self.invalidated),
                 'X-Project-ID': 'p'}
 
