@@ -13,6 +13,8 @@
 
 """DEL-3: a claim owns its messages until deleted, released or expired.
 
+(The slow class also covers DEL-4's dead-letter queue.)
+
 Consumers are peers of one project with their own Client-IDs. Which
 messages are free is seen by listing (the listing filters claimed
 messages one by one); what a claim holds, by showing the claim.
@@ -148,29 +150,42 @@ class ClaimsTest(ClaimTestBase):
 
 
 class ClaimExpiryTest(ClaimTestBase):
-    """Claims that run out (waits out Zaqar's 60 s minimum claim TTL)."""
+    """Claims that run out (waits out Zaqar's 60 s minimum claim TTL).
+
+    One timeline serves DEL-3 (expiry, renewal) and DEL-4's dead-letter
+    queue, so that the slow tests stay few and run side by side.
+    """
+
+    def queue(self, **metadata):
+        return resources.create_queue(self.primary, self.addCleanup,
+                                      metadata=metadata or None)
 
     @decorators.attr(type=['slow'])
     @decorators.idempotent_id('feed3486-4e08-44f0-9506-68cac8be52d9')
-    def test_claim_expires_after_its_ttl_and_renewal_extends_it(self):
-        """Two 60 s claims on two queues; the second is renewed when 8 s old.
+    def test_claims_run_out_renewals_extend_and_max_claims_dead_letter(self):
+        """60 s claims expire, a renewed one later, a poisoned message moves.
 
-        Steps: claim two messages on queue X and one on queue R; delete one
-        of X's with its claim; renew R's claim (60 s) when it is 8 s old;
-        wait until X's undeleted message is free: not before 60 s, the
-        deleted one never; R's message is still held then, and is free
-        again 60 s after the renewal.
+        Steps: claim two messages on queue X, one on queue R, and the one
+        message of queue P (``_max_claim_count`` 1, dead-letter queue D);
+        delete one of X's with its claim; renew R's claim (60 s) when it
+        is 8 s old. Once X's undeleted message is free (not before 60 s;
+        the deleted one never): R's message is still held; P's message
+        comes back and the next claim moves it to D with its body; a
+        consumer of D can claim it. R's message is free 60 s after the
+        renewal.
         """
-        expiring = resources.create_queue(self.primary, self.addCleanup)
-        renewed = resources.create_queue(self.primary, self.addCleanup)
+        expiring, renewed, dead = self.queue(), self.queue(), self.queue()
+        poisoned = self.queue(_max_claim_count=1, _dead_letter_queue=dead)
         posted = resources.post(self.primary, expiring, ['a', 'b'])
         kept = resources.post(self.primary, renewed, ['r'])
+        poison = resources.post(self.primary, poisoned, ['poison'], ttl=600)
         consumer, other = self.consumer(), self.consumer()
         ttl = delivery.CLAIM_TTL
 
         start = time.monotonic()
         expiring_claim, _ = consumer.claim(expiring, 2, ttl=ttl)
         renewed_claim, _ = consumer.claim(renewed, 1, ttl=ttl)
+        self.assertEqual(poison, ids(consumer.claim(poisoned, 1, ttl=ttl)[1]))
         consumer.delete(expiring, posted[0], expiring_claim)
         waiters.wait_until(
             lambda: self.primary.claims.show_claim(
@@ -188,8 +203,18 @@ class ClaimExpiryTest(ClaimTestBase):
         self.assertEqual((None, []), other.claim(renewed, 10))
         self.assertEqual(kept, self.held(renewed, renewed_claim))
 
+        waiters.wait_until(lambda: self.free(poisoned), timeout,
+                           interval=0.5, what='poisoned message free')
+        self.assertEqual((None, []), other.claim(poisoned, 10))
+        self.assertEqual(0, self.primary.queues.show_queue_stats(
+            poisoned)['messages']['total'])
+        moved = self.primary.messages.show_messages(dead, poison)
+        self.assertEqual(['poison'], [m['body'] for m in moved['messages']])
+
         waiters.wait_until(lambda: self.free(renewed), timeout,
                            interval=0.5, what='renewed claim message free')
         self.assertGreaterEqual(time.monotonic() - renewed_at, ttl - 2)
-        _, again = other.claim(renewed, 10)
-        self.assertEqual(kept, ids(again))
+        self.assertEqual(kept, ids(other.claim(renewed, 10)[1]))
+
+        defects.expect(self, 'dead-letter-claimed', self.assertEqual,
+                       poison, ids(other.claim(dead, 10)[1]))
