@@ -57,6 +57,28 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
     def test_routing_poll(self):
         self._check_routing('poll')
 
+    def _check_competing(self, delivery):
+        transport = self.transport(delivery)
+        servers = [self.server(transport, 'many', 's%d' % i)
+                   for i in range(3)]
+        client = om.get_rpc_client(transport, om.Target(topic='many'))
+        for i in range(150):
+            client.cast({}, 'note', value=i)
+
+        def delivered():
+            return sorted(v for s in servers for v in s.values('note'))
+
+        waiters.wait_until(lambda: len(delivered()) >= 150, 60,
+                           what='150 casts delivered')
+        self.assertEqual(list(range(150)), delivered())
+        self.assertTrue(all(s.values('note') for s in servers))
+
+    def test_competing_servers_get_each_cast_once_push(self):
+        self._check_competing('push')
+
+    def test_competing_servers_get_each_cast_once_poll(self):
+        self._check_competing('poll')
+
     def _check_errors_and_timeout(self, delivery):
         transport = self.transport(delivery)
         self.server(transport, 'errors', 'one')
