@@ -16,19 +16,21 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
 ``control_exchange``):
 
 - ``topic``: one queue per (exchange, topic), competing consumers: every
-  server of the topic pops from it, so each message goes to one server.
-- ``topic`` + ``server``: one queue per server, read by that server only.
+  server of the topic claims from it and deletes what it claimed before
+  dispatching, so each message goes to one server, once.
+- ``topic`` + ``server``: one queue per server, read by that server only
+  (with Zaqar's one-request pop, safe for a single reader).
 - fanout: one queue per (exchange, topic) that every server *observes*
   (lists after its own marker, removes nothing) and messages expire after
   ``fanout_ttl``. Chosen over per-server fanout queues because a sender
-  then needs no registry of live servers (Zaqar cannot list queues by
-  prefix cheaply, and a registry goes stale), posts once whatever the
-  number of servers, and nothing is left to clean up. Each server sees
+  then needs no registry of live servers (Zaqar has no fanout exchange,
+  lists queues 20 a page, and a registry goes stale), posts once whatever
+  the number of servers, and nothing is left to clean up. Each server sees
   each fanout message once (envelope and message ids are remembered for
   the TTL plus 120 s) and only those posted after it started, as with a
   RabbitMQ fanout queue created at start.
 - notifications: ``{topic}.{priority}`` gets one queue per (exchange,
-  topic) -- the default pool, popped by listeners without a pool -- plus
+  topic) -- the default pool, claimed by listeners without a pool -- plus
   one queue per named pool. Pool listeners register their pool as a key of
   the default queue's metadata; notifiers read it (cached for
   ``pool_refresh_interval``) and post a copy to every pool queue, so each
@@ -36,6 +38,11 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
   compete for it.
 - replies: one queue per driver instance (``reply``), one waiter thread,
   correlation by ``msg_id``.
+
+``cleanup()`` deletes the reply queue; an RPC server's listener deletes
+its server queue on cleanup (``cleanup_server_queues``); topic, fanout and
+notification queues are shared and stay (empty once their TTLs pass), as
+RabbitMQ's durable topic queues do.
 
 A call carries its deadline (``envelope``): Zaqar's TTLs are at least 60 s,
 so a server drops a call whose caller gave up instead of executing it.

@@ -130,7 +130,7 @@ class RpcIncoming(base.RpcIncomingMessage):
         self.client_timeout = body.get('cm')
 
     def acknowledge(self):
-        """Nothing to do: the message left Zaqar when it was popped."""
+        """Nothing to do: the message left Zaqar before dispatch."""
 
     def requeue(self):
         """Not supported for RPC (``require_features`` says so)."""
@@ -160,7 +160,7 @@ class NotificationIncoming(base.IncomingMessage):
         self._queue = queue
 
     def acknowledge(self):
-        """Nothing to do: the message left Zaqar when it was popped."""
+        """Nothing to do: the message left Zaqar before dispatch."""
 
     def requeue(self):
         self._listener.requeue(self._queue, self._body)

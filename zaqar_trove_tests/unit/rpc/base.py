@@ -24,13 +24,14 @@ import testtools
 from zaqar_trove_tests.unit.rpc import local_zaqar
 
 
-def zaqar_url(zaqar, project, delivery='poll', **query):
+def zaqar_url(zaqar, project, delivery='poll', hosts=None, **query):
     """A noauth ``zaqar://`` URL for ``zaqar`` (a LocalZaqar)."""
     params = dict(auth='noauth', project_id=project, delivery=delivery,
                   **query)
     if zaqar.ws_url:
         params.setdefault('websocket_url', zaqar.ws_url)
-    return 'zaqar://127.0.0.1:%d/?%s' % (zaqar.http_port, '&'.join(
+    hosts = hosts or ['127.0.0.1:%d' % zaqar.http_port]
+    return 'zaqar://%s/?%s' % (','.join(hosts), '&'.join(
         '%s=%s' % item for item in sorted(params.items())))
 
 
@@ -81,8 +82,9 @@ class ZaqarTestCase(testtools.TestCase):
         self.conf = cfg.ConfigOpts()
         self.conf([])
 
-    def transport(self, delivery='poll', notifications=False, **query):
-        url = zaqar_url(self.zaqar, self.project, delivery, **query)
+    def transport(self, delivery='poll', notifications=False, hosts=None,
+                  **query):
+        url = zaqar_url(self.zaqar, self.project, delivery, hosts, **query)
         get = (om.get_notification_transport if notifications
                else om.get_rpc_transport)
         transport = get(self.conf, url=url)

@@ -22,6 +22,7 @@ import oslo_messaging as om
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import names
 from zaqar_trove_tests.unit.rpc import base
+from zaqar_trove_tests.unit.rpc import local_zaqar
 
 
 class TestRpcOverZaqar(base.ZaqarTestCase):
@@ -182,6 +183,20 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
         transport.cleanup()
         self.assertNotIn('r', [names.parse(q)[1]
                                for q in self.queue_names()])
+
+    def test_failover_to_the_second_http_and_websocket_host(self):
+        dead = local_zaqar.free_port()
+        transport = self.transport(
+            'push', hosts=['127.0.0.1:%d' % dead,
+                           '127.0.0.1:%d' % self.zaqar.http_port],
+            websocket_url='ws://127.0.0.1:%d,%s' % (dead, self.zaqar.ws_url))
+        self.server(transport, 'failover', 'one')
+        client = om.get_rpc_client(transport, om.Target(topic='failover'),
+                                   timeout=20)
+        self.assertEqual(1, client.call({}, 'echo', value=1)['value'])
+        push = transport._driver.push
+        waiters.wait_until(lambda: push.healthy, 20, what='push connected')
+        self.assertEqual(2, client.call({}, 'echo', value=2)['value'])
 
     def test_private_conf_works_despite_global_only_options(self):
         # oslo.messaging registers [oslo_messaging_metrics] and
