@@ -22,6 +22,8 @@ and stops them all on cleanup. ``auth_strategy`` is empty: identity is the
     python -m zaqar_trove_tests.unit.rpc.local_zaqar   # prints URLs
 """
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -50,6 +52,12 @@ cfg.CONF(args=['--config-file', %(conf)r], project='zaqar',
          default_config_files=[], default_config_dirs=[])
 application = bootstrap.Bootstrap(cfg.CONF).transport.app
 '''
+
+
+def _die_with_parent():
+    """In the child: get SIGTERM when the test process dies (Linux)."""
+    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port():
@@ -179,7 +187,8 @@ class LocalZaqar(fixtures.Fixture):
         self.addCleanup(log.close)
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, cwd=self.dir,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_die_with_parent)
         proc.zt_name = name
         proc.zt_argv = argv
         self._procs.append(proc)
