@@ -118,6 +118,7 @@ class Source:
         self.primed = False
         self.seen = collections.OrderedDict()
         self.callback = None
+        self.refused = False
 
 
 class RpcIncoming(base.RpcIncomingMessage):
@@ -319,6 +320,7 @@ class ZaqarListener(base.PollStyleListener):
             first = next((i for i, s in enumerate(due)
                           if self._sources.index(s) >= self._next), 0)
             due = due[first:] + due[:first]
+        failed = False
         for source in due:
             self._next = (self._sources.index(source) + 1) % len(
                 self._sources)
@@ -327,11 +329,15 @@ class ZaqarListener(base.PollStyleListener):
                 messages = self._read(source, want)
             except errors.Unreachable as exc:
                 self._unreachable(exc)
+                failed = True
                 break
             except errors.ZaqarError as exc:
-                LOG.error('Cannot read queue %s: %s', source.queue, exc)
+                if not source.refused:
+                    LOG.error('Zaqar refuses reading queue %s: %s; retrying '
+                              'with backoff', source.queue, exc)
+                source.refused = failed = True
                 continue
-            self._reachable()
+            self._reachable(source)
             source.read_at = now
             # Read on at once after a full page, unless pushes announced
             # what was read (then the next push says when to read).
@@ -352,6 +358,12 @@ class ZaqarListener(base.PollStyleListener):
                     found += 1
             if found >= wanted:
                 break
+        if failed:
+            self._error_delay = min(
+                (self._error_delay or self._settings.retry_interval) * 2,
+                self._settings.max_retry_interval)
+        elif due:
+            self._error_delay = 0.0
         if found:
             self._interval = self._settings.poll_min_interval
             self._active_at = time.monotonic()
@@ -378,18 +390,17 @@ class ZaqarListener(base.PollStyleListener):
         return messages
 
     def _unreachable(self, exc):
-        delay = self._error_delay or self._settings.retry_interval
         if not self._failing:
             LOG.warning('Zaqar unreachable for listener on %s: %s; '
                         'retrying with backoff', self.queues, exc)
         self._failing = True
-        self._error_delay = min(delay * 2, self._settings.max_retry_interval)
 
-    def _reachable(self):
+    def _reachable(self, source):
         if self._failing:
             LOG.info('Zaqar reachable again for listener on %s', self.queues)
-        self._failing = False
-        self._error_delay = 0.0
+        if source.refused:
+            LOG.info('Queue %s can be read again', source.queue)
+        self._failing = source.refused = False
 
     def _prime(self, source):
         """Skip what an observed queue holds now (it predates us)."""

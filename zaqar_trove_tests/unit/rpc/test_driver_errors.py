@@ -152,3 +152,20 @@ class TestSecrets(DriverErrorTestCase):
         self.assertIn('keystone unreachable', str(cast))
         self.assertIn('zaqar://alice:***@', self.log.output)
         self.assertEqual([], zaqar.requests)
+
+    def test_refused_reads_are_logged_once_and_backed_off(self):
+        server = self.useFixture(tiny_http.TinyHttp(Answer(
+            403, {'title': 'Forbidden', 'description': 'role removed'})))
+        rpc = om.get_rpc_server(self.transport(server.port),
+                                om.Target(topic='t', server='s'),
+                                [object()])
+        rpc.start()
+        self.addCleanup(rpc.wait)
+        self.addCleanup(rpc.stop)
+        waiters.wait_until(lambda: len(server.requests) > 20, 10,
+                           what='the server retrying')
+        self.assertEqual(3, self.log.output.count('Zaqar refuses reading'))
+        server.answer(Answer(200, {'messages': []}))
+        waiters.wait_until(
+            lambda: self.log.output.count('can be read again') == 3, 10,
+            what='recovery of the three queues')
