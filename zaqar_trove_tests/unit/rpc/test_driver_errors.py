@@ -82,6 +82,15 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
         self.assertLess(time.monotonic() - started, 2.5)
 
+    def test_silent_server_ends_a_monitored_call_early(self):
+        server = self.useFixture(tiny_http.TinyHttp())
+        client = self.client(self.transport(server.port), timeout=20,
+                             call_monitor_timeout=1)
+        started = time.monotonic()
+        error = self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIn('no heartbeat', str(error))
+
     def test_refusal_fails_at_once(self):
         server = self.useFixture(tiny_http.TinyHttp(Answer(
             403, {'title': 'Forbidden', 'description': 'not yours'})))
