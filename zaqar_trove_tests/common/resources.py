@@ -75,20 +75,30 @@ def victim(clients, cleanup, name=None, messages=3, claimed=1):
     return Victim(queue, ids, claim_id, claimed_ids)
 
 
-def _all_pages(list_page, key):
-    items, marker = [], None
+def _all_pages(list_page, key, identity):
+    """Follow ``next`` links until a page brings nothing new.
+
+    A page that only repeats what was seen ends the walk: Zaqar's redis
+    store restarts a listing whose marker is the queue's first message
+    (see Findings, listing-marker-restart).
+    """
+    items, seen, marker = [], set(), None
     while True:
         page = list_page(marker)
-        items.extend(page.get(key) or [])
+        new = [item for item in page.get(key) or []
+               if item[identity] not in seen]
+        items.extend(new)
+        seen.update(item[identity] for item in new)
         marker = _next_marker(page)
-        if not page.get(key) or marker is None:
+        if not new or marker is None:
             return items
 
 
 def list_queue_names(clients):
     """The names of every queue of the clients' project."""
     return [queue['name'] for queue in _all_pages(
-        lambda marker: clients.queues.list_queues(marker=marker), 'queues')]
+        lambda marker: clients.queues.list_queues(marker=marker), 'queues',
+        'name')]
 
 
 def list_all_messages(clients, queue):
@@ -99,7 +109,8 @@ def list_all_messages(clients, queue):
     their claims or by id.
     """
     return _all_pages(lambda marker: clients.messages.list_messages(
-        queue, marker=marker, echo=True, include_delayed=True), 'messages')
+        queue, marker=marker, echo=True, include_delayed=True), 'messages',
+        'id')
 
 
 def _next_marker(page):

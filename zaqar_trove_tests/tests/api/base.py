@@ -22,13 +22,13 @@ CONF = config.CONF
 
 
 class MessagingTest(test.BaseTestCase):
-    """Zaqar v2 as the primary and the alt project see it.
+    """Zaqar v2 as the primary project sees it.
 
-    ``cls.primary`` and ``cls.alt`` are ``common.clients.ZaqarClients``
-    of two projects created for the class.
+    ``cls.primary`` is the ``common.clients.ZaqarClients`` of a project
+    created for the class.
     """
 
-    credentials = ['primary', 'alt']
+    credentials = ['primary']
 
     @classmethod
     def skip_checks(cls):
@@ -40,7 +40,6 @@ class MessagingTest(test.BaseTestCase):
     def setup_clients(cls):
         super().setup_clients()
         cls.primary = cls.zaqar_clients(cls.os_primary)
-        cls.alt = cls.zaqar_clients(cls.os_alt)
 
     @classmethod
     def zaqar_clients(cls, manager):
@@ -51,3 +50,14 @@ class MessagingTest(test.BaseTestCase):
                 'endpoint_type': CONF.zaqar_trove.endpoint_type,
                 'region': CONF.zaqar_trove.region or CONF.identity.region})
         return clients.ZaqarClients(manager, websocket_url)
+
+
+class TwoProjectsTest(MessagingTest):
+    """Adds ``cls.alt``: the clients of a second project, the intruder."""
+
+    credentials = ['primary', 'alt']
+
+    @classmethod
+    def setup_clients(cls):
+        super().setup_clients()
+        cls.alt = cls.zaqar_clients(cls.os_alt)

@@ -58,7 +58,7 @@ def victim_requests(victim):
     ]
 
 
-class BadIdentityTest(base.MessagingTest):
+class BadIdentityTest(base.TwoProjectsTest):
 
     def setUp(self):
         super().setUp()

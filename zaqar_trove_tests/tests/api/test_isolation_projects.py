@@ -27,7 +27,7 @@ from zaqar_trove_tests.common import resources
 from zaqar_trove_tests.tests.api import base
 
 
-class ProjectIsolationTest(base.MessagingTest):
+class ProjectIsolationTest(base.TwoProjectsTest):
 
     def setUp(self):
         super().setUp()

@@ -44,7 +44,7 @@ def expires_in(seconds):
     return moment.strftime('%Y-%m-%dT%H:%M:%S')
 
 
-class SignedUrlTest(base.MessagingTest):
+class SignedUrlTest(base.TwoProjectsTest):
 
     @classmethod
     def skip_checks(cls):

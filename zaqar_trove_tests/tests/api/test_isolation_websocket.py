@@ -55,7 +55,7 @@ def victim_actions(victim):
     ]
 
 
-class WebsocketTestBase(base.MessagingTest):
+class WebsocketTestBase(base.TwoProjectsTest):
     """What the websocket tests share; holds no test."""
 
     @classmethod
