@@ -59,17 +59,16 @@ oslo.messaging 18.3 registers ``[oslo_messaging_metrics]`` and
 ``[oslo_messaging_tracing]`` on the global ``cfg.CONF`` only, yet RPC
 clients read them from the transport's ``conf``: with a private
 ``ConfigOpts`` ``call()`` fails with ``NoSuchOptError``. The driver
-registers both groups on the ``conf`` it is given.
+registers both groups on the ``conf`` it is given
+(``options.register_global_only_opts``).
 """
 
-import importlib
 import logging
 import math
 import threading
 import time
 import uuid
 
-from oslo_config import cfg
 import oslo_messaging as om
 from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
@@ -88,24 +87,6 @@ from zaqar_trove_tests.rpc import settings as zsettings
 LOG = logging.getLogger(__name__)
 
 POOL_KEY = 'zt_pool_'
-_GLOBAL_ONLY = (('oslo_messaging._metrics.client', 'oslo_messaging_metrics'),
-                ('oslo_messaging._tracing.client', 'oslo_messaging_tracing'))
-
-
-def register_global_only_opts(conf):
-    """Register on ``conf`` the groups oslo puts on ``cfg.CONF`` only."""
-    if conf is cfg.CONF:
-        return
-    for module, group in _GLOBAL_ONLY:
-        try:
-            opts = getattr(importlib.import_module(module), group)
-        except (ImportError, AttributeError):
-            continue
-        for opt in opts:
-            try:
-                conf.register_opt(opt, group=group)
-            except cfg.DuplicateOptError:
-                pass
 
 
 class ZaqarDriver(base.BaseDriver):
@@ -115,7 +96,7 @@ class ZaqarDriver(base.BaseDriver):
                  allowed_remote_exmods=None):
         super().__init__(conf, url, default_exchange, allowed_remote_exmods)
         options.register_opts(conf)
-        register_global_only_opts(conf)
+        options.register_global_only_opts(conf)
         self.settings = zsettings.from_url(conf, url)
         self.allowed_remote_exmods = self._allowed_remote_exmods
         self.client_id = str(uuid.uuid4())

@@ -49,41 +49,14 @@ import threading
 import time
 
 from oslo_messaging._drivers import base
-from oslo_messaging._drivers import common
 
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import incoming as zincoming
 
 LOG = logging.getLogger(__name__)
 
 PAGE = 20
-
-
-class RecentIds:
-    """A bounded set of recently seen ids (oldest forgotten first)."""
-
-    def __init__(self, size=8192):
-        self._ids = collections.OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def add(self, key):
-        """Remember ``key``; False if it was already there."""
-        with self._lock:
-            if key in self._ids:
-                return False
-            self._ids[key] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-            return True
-
-    def __contains__(self, key):
-        with self._lock:
-            return key in self._ids
-
-    def discard(self, key):
-        with self._lock:
-            self._ids.pop(key, None)
 
 
 def _envelope_id(message):
@@ -121,52 +94,6 @@ class Source:
         self.refused = False
 
 
-class RpcIncoming(base.RpcIncomingMessage):
-    """A call or cast; replies go to the caller's reply queue."""
-
-    def __init__(self, listener, body):
-        super().__init__(body['ctx'], body['msg'], body.get('mid'))
-        self._listener = listener
-        self._body = body
-        self.client_timeout = body.get('cm')
-
-    def acknowledge(self):
-        """Nothing to do: the message left Zaqar before dispatch."""
-
-    def requeue(self):
-        """Not supported for RPC (``require_features`` says so)."""
-
-    def reply(self, reply=None, failure=None):
-        if self._body['k'] != 'call':
-            return
-        if failure is not None:
-            failure = common.serialize_remote_exception(failure)
-        self._listener.driver.send_reply(
-            self._body, envelope.reply(self._body['mid'], reply, failure))
-
-    def heartbeat(self):
-        if self._body['k'] == 'call':
-            self._listener.driver.send_reply(
-                self._body, envelope.heartbeat(self._body['mid']),
-                raise_errors=True)
-
-
-class NotificationIncoming(base.IncomingMessage):
-    """A notification; ``requeue`` posts it back to its queue."""
-
-    def __init__(self, listener, body, queue):
-        super().__init__(body['ctx'], body['msg'])
-        self._listener = listener
-        self._body = body
-        self._queue = queue
-
-    def acknowledge(self):
-        """Nothing to do: the message left Zaqar before dispatch."""
-
-    def requeue(self):
-        self._listener.requeue(self._queue, self._body)
-
-
 class ZaqarListener(base.PollStyleListener):
     """Reads its sources for ``poll``; see the module docstring."""
 
@@ -182,7 +109,7 @@ class ZaqarListener(base.PollStyleListener):
         self._buffer = collections.deque()
         self._wake = threading.Event()
         self._stopped = threading.Event()
-        self._ids = RecentIds()
+        self._ids = zincoming.RecentIds()
         self._interval = self._settings.poll_min_interval
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
@@ -452,8 +379,8 @@ class ZaqarListener(base.PollStyleListener):
                      'given up (deadline passed)', body['mid'], source.queue)
             return None
         if self._notifications:
-            return NotificationIncoming(self, body, source.queue)
-        return RpcIncoming(self, body)
+            return zincoming.NotificationIncoming(self, body, source.queue)
+        return zincoming.RpcIncoming(self, body)
 
     def requeue(self, queue, body):
         """Post a notification back to ``queue`` (it may come back here)."""

@@ -21,6 +21,7 @@ too).
 """
 
 import copy
+import importlib
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
@@ -157,3 +158,31 @@ def register_opts(conf):
 def list_opts():
     """``oslo.config.opts`` entry point: ``[(group, opts)]``."""
     return [(zaqar_group, copy.deepcopy(all_opts()))]
+
+
+_GLOBAL_ONLY = (('oslo_messaging._metrics.client', 'oslo_messaging_metrics'),
+                ('oslo_messaging._tracing.client', 'oslo_messaging_tracing'))
+
+
+def register_global_only_opts(conf):
+    """Register on ``conf`` the groups oslo puts on ``cfg.CONF`` only.
+
+    oslo.messaging 18.3 registers ``[oslo_messaging_metrics]`` and
+    ``[oslo_messaging_tracing]`` at import time on ``cfg.CONF``, but RPC
+    clients read them from their transport's ``conf``: with a private
+    ``ConfigOpts`` every ``call()`` fails with ``NoSuchOptError``. The
+    driver calls this on the ``conf`` it is given; call it yourself for
+    another driver (``rabbit://``) on a private ``ConfigOpts``.
+    """
+    if conf is cfg.CONF:
+        return
+    for module, group in _GLOBAL_ONLY:
+        try:
+            opts = getattr(importlib.import_module(module), group)
+        except (ImportError, AttributeError):
+            continue
+        for opt in opts:
+            try:
+                conf.register_opt(opt, group=group)
+            except cfg.DuplicateOptError:
+                pass

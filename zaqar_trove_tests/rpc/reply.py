@@ -43,6 +43,7 @@ from oslo_messaging import exceptions as om_exc
 from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import incoming as zincoming
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
 
@@ -70,7 +71,7 @@ class ReplyWaiter:
         self._active_at = 0.0
         self._interval = self._settings.poll_min_interval
         self._inbox = queue.Queue()
-        self._seen = zlistener.RecentIds()
+        self._seen = zincoming.RecentIds()
         self._grant = None
         self._grant_until = 0.0
         self._grant_retry = 0.0

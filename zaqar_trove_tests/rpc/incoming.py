@@ -1,0 +1,94 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What a listener hands to oslo.messaging, and duplicate detection."""
+
+import collections
+import threading
+
+from oslo_messaging._drivers import base
+from oslo_messaging._drivers import common
+
+from zaqar_trove_tests.rpc import envelope
+
+
+class RecentIds:
+    """A bounded set of recently seen ids (oldest forgotten first)."""
+
+    def __init__(self, size=8192):
+        self._ids = collections.OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def add(self, key):
+        """Remember ``key``; False if it was already there."""
+        with self._lock:
+            if key in self._ids:
+                return False
+            self._ids[key] = None
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+            return True
+
+    def __contains__(self, key):
+        with self._lock:
+            return key in self._ids
+
+    def discard(self, key):
+        with self._lock:
+            self._ids.pop(key, None)
+
+
+class RpcIncoming(base.RpcIncomingMessage):
+    """A call or cast; replies go to the caller's reply queue."""
+
+    def __init__(self, listener, body):
+        super().__init__(body['ctx'], body['msg'], body.get('mid'))
+        self._listener = listener
+        self._body = body
+        self.client_timeout = body.get('cm')
+
+    def acknowledge(self):
+        """Nothing to do: the message left Zaqar before dispatch."""
+
+    def requeue(self):
+        """Not supported for RPC (``require_features`` says so)."""
+
+    def reply(self, reply=None, failure=None):
+        if self._body['k'] != 'call':
+            return
+        if failure is not None:
+            failure = common.serialize_remote_exception(failure)
+        self._listener.driver.send_reply(
+            self._body, envelope.reply(self._body['mid'], reply, failure))
+
+    def heartbeat(self):
+        if self._body['k'] == 'call':
+            self._listener.driver.send_reply(
+                self._body, envelope.heartbeat(self._body['mid']),
+                raise_errors=True)
+
+
+class NotificationIncoming(base.IncomingMessage):
+    """A notification; ``requeue`` posts it back to its queue."""
+
+    def __init__(self, listener, body, queue):
+        super().__init__(body['ctx'], body['msg'])
+        self._listener = listener
+        self._body = body
+        self._queue = queue
+
+    def acknowledge(self):
+        """Nothing to do: the message left Zaqar before dispatch."""
+
+    def requeue(self):
+        self._listener.requeue(self._queue, self._body)
