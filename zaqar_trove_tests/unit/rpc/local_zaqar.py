@@ -116,6 +116,14 @@ class LocalZaqar(fixtures.Fixture):
         self._procs = []
 
     def _setUp(self):
+        for binary, where in (('redis-server', 'apt-get install '
+                               'redis-server (bindep.txt)'),
+                              (os.path.join(BIN, 'gunicorn'),
+                               'pip install .[stack]'),
+                              (os.path.join(BIN, 'zaqar-server'),
+                               'pip install .[stack]')):
+            if not shutil.which(binary):
+                raise RuntimeError('%s is missing: %s' % (binary, where))
         self.dir = tempfile.mkdtemp(prefix='zt-zaqar-')
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.addCleanup(self._stop_all)
