@@ -1,0 +1,26 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The exception the RPC contracts allow callers to re-raise by type.
+
+Callers name this module in ``allowed_remote_exmods``; exceptions of any
+other non-builtin module reach them as ``oslo_messaging.RemoteError``.
+"""
+
+
+class AllowedError(Exception):
+    """Raised by endpoints; its module is in the callers' allowed list."""
+
+    def __init__(self, message='allowed error', code=None):
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,108 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""An RPC server in a child process, for tests that kill a server.
+
+``ServerProcess`` starts ``python -m zaqar_trove_tests.common.rpc_process``
+serving a ``rpc_endpoints.Recorder`` on ``topic``/``server``. The child
+reads the transport URL from its environment (never its command line),
+prints ``READY`` once serving and ``BEGIN <method> <value>`` when an
+endpoint method starts, and exits by itself when its stdin closes (the
+test process ended) or on SIGTERM. ``kill()`` is SIGKILL: no reply, no
+cleanup, no further heartbeat, as a crashed server.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+import fixtures
+
+from zaqar_trove_tests.common import waiters
+
+_URL_ENV = 'ZTT_RPC_PROCESS_URL'
+
+
+class ServerProcess(fixtures.Fixture):
+    """A Recorder server of ``topic`` (and ``server``) in a process."""
+
+    def __init__(self, url, topic, server, ready_timeout=60):
+        super().__init__()
+        self.url = url
+        self.topic = topic
+        self.server = server
+        self.ready_timeout = ready_timeout
+        self.lines = []
+        self._lock = threading.Lock()
+
+    def _setUp(self):
+        env = dict(os.environ, **{_URL_ENV: self.url})
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', __name__, self.topic, self.server],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env, text=True)
+        self.addCleanup(self.kill)
+        reader = threading.Thread(target=self._read, daemon=True)
+        reader.start()
+        self.wait_for('READY', self.ready_timeout)
+
+    def _read(self):
+        for line in self.process.stdout:
+            with self._lock:
+                self.lines.append(line.strip())
+
+    def wait_for(self, line, timeout):
+        """Wait until the child printed ``line``."""
+        waiters.wait_until(
+            lambda: line in self.lines or self.process.poll() is not None,
+            timeout, what='%r from the server process' % line)
+        if line not in self.lines:
+            raise AssertionError('server process exited (%s) before %r'
+                                 % (self.process.returncode, line))
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+
+def _main(topic, server):
+    from oslo_config import cfg
+    import oslo_messaging as om
+
+    from zaqar_trove_tests.common import rpc_endpoints
+
+    class Announcing(rpc_endpoints.Recorder):
+        def work(self, ctxt, value, seconds):
+            print('BEGIN work %s' % value, flush=True)
+            return super().work(ctxt, value, seconds)
+
+    cfg.CONF([], project='zaqar-trove-tests-rpc-process')
+    transport = om.get_rpc_transport(cfg.CONF, url=os.environ[_URL_ENV])
+    rpc_server = om.get_rpc_server(
+        transport, om.Target(topic=topic, server=server),
+        [Announcing(server)], executor='threading')
+    rpc_server.start()
+    print('READY', flush=True)
+    sys.stdin.read()
+    rpc_server.stop()
+    rpc_server.wait()
+    transport.cleanup()
+    os._exit(0)
+
+
+if __name__ == '__main__':
+    _main(*sys.argv[1:3])
