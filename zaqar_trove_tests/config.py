@@ -94,6 +94,9 @@ ZAQAR_TROVE_OPTS = [
                      'on another node (devstack service ztt-guest, the '
                      'multinode job). Empty skips the remote-guest '
                      'scenario tests.'),
+    cfg.IntOpt('rpc_casts', default=1000, min=1,
+               help='RPC-6: number of casts spread over a group of '
+                    'servers, each to be delivered exactly once.'),
 ]
 
 feature_group = cfg.OptGroup(
