@@ -79,6 +79,14 @@ FINDINGS = {
         'Zaqar redis message store: GET /v2/queues/{q}/stats answers 503 '
         "(KeyError 'newest') once the queue's oldest or newest message has "
         'expired, until garbage collection removes its id'),
+    'trove-secure-rpc-undecryptable': (
+        "Trove 26's SecureSerializer passes through what it cannot "
+        'decrypt (trove/common/rpc/secure_serializer.py catches ValueError '
+        'and TypeError and returns the input): a reply encrypted with '
+        "another instance's key reaches trove.guestagent.api.API as the "
+        'ciphertext string instead of an error, so a guest holding the '
+        "wrong key answers another instance's calls (is_root_enabled "
+        'returns a non-empty string, which is true)'),
 }
 
 

@@ -184,16 +184,21 @@ class ControlPlane:
         return driver.share_server_queues(
             target, expires, send_topics=[(None, self.conf.conductor_queue)])
 
-    def guest_topic_queue(self, instance_id):
-        """The Zaqar queue where Trove's requests to the guest wait.
+    def guest_queues(self, instance_id):
+        """The zaqar:// driver's queues of the instance's guest.
 
-        Trove's guest API targets ``guestagent.<id>`` without a server:
-        the zaqar:// driver's topic queue (``rpc.names``).
+        ``{'topic': ..., 'server': ..., 'fanout': ...}`` (``rpc.names``):
+        Trove's guest API targets ``guestagent.<id>`` without a server,
+        so its requests wait in ``topic``; the guest also reads its
+        ``server`` and ``fanout`` queues.
         """
-        settings = self.transport._driver.settings
-        return names.topic_queue(settings.queue_prefix,
-                                 self.conf.control_exchange,
-                                 'guestagent.%s' % instance_id)
+        prefix = self.transport._driver.settings.queue_prefix
+        exchange = self.conf.control_exchange
+        topic = 'guestagent.%s' % instance_id
+        return {'topic': names.topic_queue(prefix, exchange, topic),
+                'server': names.server_queue(prefix, exchange, topic,
+                                             instance_id),
+                'fanout': names.fanout_queue(prefix, exchange, topic)}
 
     def start_conductor(self):
         """Serve Trove's conductor on this transport (``close`` stops)."""

@@ -155,10 +155,12 @@ class GuestStandIn:
     :param key: the instance's RPC key (None: plain RPC, as a guest of a
         Trove without ``enable_secure_rpc_messaging``).
     :param report: send heartbeats and backup updates to the conductor.
+    :param workers: dispatch threads (oslo's default; 1 handles requests
+        one at a time, in order).
     """
 
     def __init__(self, instance_id, transport_url, key=None, report=True,
-                 conf=None):
+                 conf=None, workers=None):
         self.trove = troveenv.load()
         self.instance_id = instance_id
         self.key = key
@@ -168,12 +170,13 @@ class GuestStandIn:
         self._conductor_cls = conductor_api_class(self.trove)
         self.manager = gmanager.GuestManager(
             self.trove, instance_id,
-            conductor=self._conductor if report else None)
+            conductor=self.conductor if report else None)
         self.recorder = Recorder(
             self.trove.secure_serializer.SecureSerializer(
                 self.trove.serializer.TroveRequestContextSerializer(None),
                 key))
         self._url = transport_url
+        self._workers = workers
 
     @property
     def target(self):
@@ -181,7 +184,8 @@ class GuestStandIn:
                          server=self.instance_id,
                          version=gmanager.API_VERSION)
 
-    def _conductor(self, context):
+    def conductor(self, context):
+        """Trove's conductor API as this guest (its transport, key, id)."""
         return self._conductor_cls(context, self.transport, self.key,
                                    self.instance_id)
 
@@ -195,7 +199,7 @@ class GuestStandIn:
                 self.transport, self.target, [self.manager],
                 executor='threading', serializer=self.recorder,
                 access_policy=dispatcher.DefaultRPCAccessPolicy)
-            self.server.start()
+            self.server.start(override_pool_size=self._workers)
         except Exception:
             self.server = None
             self.transport.cleanup()

@@ -267,7 +267,7 @@ class GuestApiZaqarTest(GuestApiScenario):
     transport = 'zaqar'
 
     def stored_requests(self, instance_id):
-        queue = self.control.guest_topic_queue(instance_id)
+        queue = self.control.guest_queues(instance_id)['topic']
         return self.zaqar.messages.list_messages(queue, echo=True)[
             'messages']
 
