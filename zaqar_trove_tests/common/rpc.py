@@ -174,4 +174,5 @@ def never(predicate, within, what):
                                    what=what)
     except exceptions.TimeoutException:
         return
-    raise AssertionError('%s happened: %r' % (what, value))
+    raise AssertionError('Must not happen, but did: %s (saw %r)'
+                         % (what, value))

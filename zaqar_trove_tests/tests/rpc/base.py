@@ -17,7 +17,9 @@ A contract module defines a ``...Contract`` class holding the shared
 ``_check_*`` bodies, and two concrete classes, ``...ZaqarTest(ZaqarMixin,
 Contract)`` and ``...RabbitTest(RabbitMixin, Contract)``, whose test
 methods (each with its own idempotent id) call those bodies: the same
-assertions run on ``zaqar://`` and on RabbitMQ, the control.
+assertions run on ``zaqar://`` and on RabbitMQ, the control. The core
+contracts also run on ``zaqar://`` with polling (``...ZaqarPollTest``,
+``ZaqarPollMixin``); the stack's URL selects push.
 """
 
 import oslo_messaging as om
@@ -26,6 +28,7 @@ from tempest.lib.common.utils import data_utils
 from tempest import test
 
 from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common import rpc_urls
 
 CONF = config.CONF
 
@@ -89,6 +92,14 @@ class ZaqarMixin:
         super().skip_checks()
         if not CONF.service_available.zaqar:
             raise cls.skipException('Zaqar is not available')
+
+
+class ZaqarPollMixin(ZaqarMixin):
+    """The ``zaqar://`` driver with HTTP polling instead of push."""
+
+    @classmethod
+    def transport_url(cls):
+        return rpc_urls.derive(super().transport_url(), delivery='poll')
 
 
 class RabbitMixin:

@@ -142,6 +142,33 @@ class CallsZaqarTest(base.ZaqarMixin, CallsContract):
         self._check_concurrent_calls()
 
 
+class CallsZaqarPollTest(base.ZaqarPollMixin, CallsContract):
+
+    @decorators.idempotent_id('b4537723-2ab8-4a20-8ebf-e8e7c0ca532d')
+    def test_nested_result(self):
+        self._check_returns(NESTED)
+
+    @decorators.idempotent_id('7f2e923e-bbfc-4a83-b05f-7d594c33be78')
+    def test_unicode_result(self):
+        self._check_returns(UNICODE)
+
+    @decorators.idempotent_id('ddc9912d-f99b-4b5c-9fc4-af37461e28c5')
+    def test_result_near_size_limit(self):
+        self._check_near_size_limit()
+
+    @decorators.idempotent_id('5d8c6e04-6c2e-4429-8103-39d58e4a7926')
+    def test_allowed_exceptions_keep_their_type(self):
+        self._check_allowed_exceptions()
+
+    @decorators.idempotent_id('ecef6929-fb29-43de-afc5-16fd2b2bf489')
+    def test_other_exceptions_are_remote_errors(self):
+        self._check_other_exceptions()
+
+    @decorators.idempotent_id('13e5c144-795d-46a4-b9fa-ed971ccc51fa')
+    def test_concurrent_calls_get_their_own_replies(self):
+        self._check_concurrent_calls()
+
+
 class CallsRabbitTest(base.RabbitMixin, CallsContract):
 
     @decorators.idempotent_id('ff57ebe8-9441-4b33-a8f9-fcd9656a9951')

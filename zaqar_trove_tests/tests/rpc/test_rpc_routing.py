@@ -144,6 +144,22 @@ class RoutingZaqarTest(base.ZaqarMixin, RoutingContract):
         self._check_casts()
 
 
+class RoutingZaqarPollTest(base.ZaqarPollMixin, RoutingContract):
+    """RPC-5 with polling; RPC-6's thousand casts run on push only."""
+
+    @decorators.idempotent_id('10337f83-088a-4cec-b8f5-41166a18ff18')
+    def test_topic_call_reaches_one_server(self):
+        self._check_topic()
+
+    @decorators.idempotent_id('5b917b05-2392-4dd0-a5ba-2c868ef11113')
+    def test_server_call_reaches_that_server(self):
+        self._check_server()
+
+    @decorators.idempotent_id('c3293533-306c-49e2-8ce7-3920f5828111')
+    def test_fanout_reaches_each_server_once(self):
+        self._check_fanout()
+
+
 class RoutingRabbitTest(base.RabbitMixin, RoutingContract):
 
     @decorators.idempotent_id('e66267fc-93aa-4d47-af6d-27c97fa08123')

@@ -135,6 +135,25 @@ class TimeoutsZaqarTest(base.ZaqarMixin, TimeoutsContract):
         self._check_dead_server_ends_call()
 
 
+class TimeoutsZaqarPollTest(base.ZaqarPollMixin, TimeoutsContract):
+
+    @decorators.idempotent_id('fe82d77a-2348-4a31-95dc-ca5aaa4a6e89')
+    def test_call_without_server_times_out_on_time(self):
+        self._check_timeout_without_server()
+
+    @decorators.idempotent_id('9b46045d-adff-4cfa-bb54-1dbc702c703e')
+    def test_abandoned_call_is_never_executed(self):
+        self._check_abandoned_call_not_executed()
+
+    @decorators.idempotent_id('2b9f99ba-20c8-4a32-85b2-36832c55fde5')
+    def test_heartbeats_keep_a_long_call_alive(self):
+        self._check_heartbeats_keep_long_call_alive()
+
+    @decorators.idempotent_id('36152b8c-1c3d-4c92-a705-e88b111b9efd')
+    def test_killed_server_ends_the_call(self):
+        self._check_dead_server_ends_call()
+
+
 class TimeoutsRabbitTest(base.RabbitMixin, TimeoutsContract):
 
     @decorators.idempotent_id('a663726d-3a43-4ffe-843d-9f649e70e0c3')

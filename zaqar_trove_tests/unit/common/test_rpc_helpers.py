@@ -101,7 +101,7 @@ class TestWaitingHelpers(testtools.TestCase):
     def test_never_fails_naming_what_happened(self):
         error = self.assertRaises(AssertionError, rpc.never,
                                   lambda: ['dup'], 1, 'a duplicate')
-        self.assertIn("a duplicate happened: ['dup']", str(error))
+        self.assertIn("did: a duplicate (saw ['dup'])", str(error))
 
     def test_timed_failure(self):
         def boom():
