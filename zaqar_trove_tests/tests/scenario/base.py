@@ -40,15 +40,17 @@ URL_OPTIONS = {'zaqar': 'zaqar_transport_url',
 class TroveScenarioTest(test.BaseTestCase):
     """Trove's control plane on ``transport`` (``zaqar`` or ``rabbit``).
 
-    On ``zaqar`` it authenticates as the class's primary credentials, so
-    its queues are in a project of the class's own: ``cls.zaqar`` (REST
-    clients of that project) reads them, and they are deleted with the
-    class. ``trove_options``: Trove options (``{name: value}``) for the
-    class; Trove's defaults otherwise (secure RPC on).
+    On ``zaqar`` it authenticates as the class's primary credentials
+    (``own_project``), so its queues are in a project of the class's own:
+    ``cls.zaqar`` (REST clients of that project) reads them, and they are
+    deleted with the class. ``trove_options``: Trove options
+    (``{name: value}``) for the class; Trove's defaults otherwise (secure
+    RPC on).
     """
 
     credentials = ['primary']
     transport = None
+    own_project = True
     trove_options = {}
 
     @classmethod
@@ -73,7 +75,7 @@ class TroveScenarioTest(test.BaseTestCase):
         super().resource_setup()
         cls.trove = troveenv.load()
         cls.transport_url = cls.control_url()
-        if cls.zaqar is not None:
+        if cls.zaqar is not None and cls.own_project:
             # Registered first, runs last: after Trove's RPC stopped.
             cls.addClassResourceCleanup(delete_queues, cls.zaqar)
         cls.control = controlplane.ControlPlane(
@@ -85,7 +87,7 @@ class TroveScenarioTest(test.BaseTestCase):
     def control_url(cls):
         """The control plane's transport URL."""
         url = getattr(CONF.zaqar_trove, URL_OPTIONS[cls.transport])
-        if cls.transport == 'zaqar':
+        if cls.transport == 'zaqar' and cls.own_project:
             creds = cls.os_primary.credentials
             url = urls.with_identity(url, creds.user_id, creds.password,
                                      creds.project_id)
