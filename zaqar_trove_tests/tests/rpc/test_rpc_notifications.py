@@ -19,7 +19,8 @@ A notifier (its own transport) publishes on a fresh topic; listeners
 - priorities: one notification per priority reaches the endpoint method of
   that priority once, with its publisher, event type and payload;
 - pools: every pool gets every notification once, and within a pool one
-  listener gets it;
+  listener gets it; a pool that starts while the notifier runs gets
+  everything sent after it started;
 - batches: a batch listener gets every notification once, in batches no
   larger than its batch size, more than one notification in some batch.
 """
@@ -27,6 +28,7 @@ A notifier (its own transport) publishes on a fresh topic; listeners
 import oslo_messaging as om
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
+from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import rpc
 from zaqar_trove_tests.common import rpc_endpoints
@@ -39,6 +41,8 @@ BATCH_NOTIFICATIONS = 12
 BATCH_SIZE = 5
 BATCH_TIMEOUT = 2
 DUPLICATE_WINDOW = 3
+#: How long after the early pool the late one may complete.
+LATE_POOL_WINDOW = 10
 DELIVERY_TIMEOUT = 30
 
 
@@ -103,6 +107,33 @@ class NotificationsContract(base.RpcTest):
         for pool in pools:
             self.assertEqual(sent, received(pool), pool)
 
+    def _check_late_pool(self):
+        early = self.listen(rpc_endpoints.NotificationRecorder('early'),
+                            pool=data_utils.rand_name('ztt-early'))
+        notifier = self.notifier()
+        notifier.info({}, 'ztt.before', 'before')
+        waiters.wait_until(lambda: early.payloads(), DELIVERY_TIMEOUT,
+                           what='the first notification')
+        # A pool that joins a running system: the notifier has sent
+        # before, the pool gets everything sent after it started.
+        late = self.listen(rpc_endpoints.NotificationRecorder('late'),
+                           pool=data_utils.rand_name('ztt-late'))
+        sent = list(range(POOL_NOTIFICATIONS))
+        for n in sent:
+            notifier.info({}, 'ztt.after', n)
+        waiters.wait_until(lambda: len(early.payloads()) > len(sent),
+                           DELIVERY_TIMEOUT, what='every notification in '
+                           'the early pool')
+        try:
+            waiters.wait_until(lambda: len(late.payloads()) >= len(sent),
+                               LATE_POOL_WINDOW, what='the late pool')
+        except lib_exc.TimeoutException:
+            pass  # The assertion below says what is missing.
+        rpc.never(lambda: len(late.payloads()) > len(sent),
+                  DUPLICATE_WINDOW, 'a notification twice in the late pool')
+        self.assertEqual(['before'] + sent, early.payloads())
+        self.assertEqual(sent, sorted(late.payloads()))
+
     def _check_batches(self):
         endpoint = self.listen(rpc_endpoints.BatchRecorder('batch'),
                                batch_size=BATCH_SIZE,
@@ -136,6 +167,10 @@ class NotificationsZaqarTest(base.ZaqarMixin, NotificationsContract):
     def test_each_pool_gets_each_notification_once(self):
         self._check_pools()
 
+    @decorators.idempotent_id('e0f0a072-cf18-49a6-9e43-2ceed02403a9')
+    def test_a_pool_joining_later_gets_what_follows(self):
+        self._check_late_pool()
+
     @decorators.idempotent_id('d991bb6f-8695-4329-9144-5d8eb210667b')
     def test_batches_deliver_each_notification_once(self):
         self._check_batches()
@@ -150,6 +185,10 @@ class NotificationsRabbitTest(base.RabbitMixin, NotificationsContract):
     @decorators.idempotent_id('6cfad3c1-ecb3-4a65-b969-0b7e769c26c3')
     def test_each_pool_gets_each_notification_once(self):
         self._check_pools()
+
+    @decorators.idempotent_id('2c4e0cc7-d49a-43f4-98a6-65e93afa6cea')
+    def test_a_pool_joining_later_gets_what_follows(self):
+        self._check_late_pool()
 
     @decorators.idempotent_id('c2c30311-5b04-4a30-b485-eddd946c4a96')
     def test_batches_deliver_each_notification_once(self):
