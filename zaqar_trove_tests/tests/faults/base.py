@@ -1,0 +1,188 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""Base classes of the fault tests (FLT).
+
+``FaultTest`` is an RPC contract base (``tests.rpc.base.RpcTest``: one
+transport per concrete class, ``ZaqarMixin`` / ``RabbitMixin``) that adds
+the stream of a fault run and its report. ``ServiceFaultTest`` stops
+services of the local stack: every class deriving from it is ``serial``
+(tempest runs it alone, a fault on the shared stack would hit every
+parallel test), skips unless ``[zaqar_trove] stack_state_dir`` names a
+stack it may control, and brings each service it touches back (running
+and ready) after the test, whatever happened.
+"""
+
+import collections
+import json
+import logging
+import time
+
+import oslo_messaging as om
+from tempest import config
+from tempest.lib import decorators
+from testtools import content
+
+from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.stack import control
+from zaqar_trove_tests.tests.rpc import base as rpc_base
+
+CONF = config.CONF
+LOG = logging.getLogger(__name__)
+
+#: Timeout (s) of the stream's calls.
+CALL_TIMEOUT = 5
+#: How late (s) after its timeout a call may end.
+SLACK = 2
+#: Callers must succeed again within this (s) of the service being back:
+#: the zaqar:// driver backs off up to 10 s, oslo's rabbit driver more.
+RECOVERY_BOUND = 45
+#: Acknowledged casts must all run within this (s) once the stream
+#: stopped: a claim whose answer a dying Zaqar never sent holds its
+#: messages for the driver's claim TTL (60 s).
+SETTLE = 90
+
+
+class FaultTest(rpc_base.RpcTest):
+    """A fault run on one transport; reports what callers saw."""
+
+    @classmethod
+    def scheme(cls):
+        """``zaqar://`` or ``rabbit://``: the transport, for reports."""
+        return cls.transport_url().split(':', 1)[0] + '://'
+
+    def primary_url(self):
+        """The zaqar:// URL as the class's primary credentials."""
+        return rpc_urls.for_credentials(self.transport_url(),
+                                        self.os_primary.credentials)
+
+    def stream(self, url=None, servers=2, call_timeout=CALL_TIMEOUT,
+               **client_options):
+        """Servers of a fresh topic and a ``faults.Stream`` to them, started.
+
+        Each server and the client have their own transport (their own
+        driver instance), as separate hosts would.
+        """
+        ledger, calls = faults.Ledger(), faults.CallLog()
+        topic = self.topic('flt')
+        for number in range(servers):
+            name = 'server-%d' % number
+            self.server(self.transport(url),
+                        om.Target(topic=topic, server=name),
+                        faults.LedgerEndpoint(ledger, name))
+        client = self.client(self.transport(url), topic, **client_options)
+        stream = faults.Stream(client, ledger, calls,
+                               call_timeout=call_timeout)
+        stream.start()
+        self.addCleanup(stream.stop)
+        return stream
+
+    def finish(self, stream, row, settle=SETTLE):
+        """Stop ``stream``, wait for its casts, attach the report ``row``.
+
+        :returns: the acknowledged casts never executed.
+        """
+        stream.stop()
+        lost = faults.wait_settled(stream.ledger, settle)
+        row.update(faults.report(stream.ledger, stream.calls))
+        self.attach_report(row)
+        return lost
+
+    def attach_report(self, row):
+        """Log the row of the fault table and attach it to the result."""
+        text = json.dumps(row, sort_keys=True)
+        LOG.info('FAULT REPORT %s', text)
+        self.addDetail('fault-report', content.text_content(text))
+
+    def assert_intact(self, stream, lost, allowed=(faults.OK,
+                                                   'MessagingTimeout'),
+                      resumed=None):
+        """Nothing acknowledged lost, nothing run twice, calls on time.
+
+        :param resumed: calls may also end within their timeout of this
+            moment (see ``CallLog.overruns``).
+        """
+        ledger, calls = stream.ledger, stream.calls
+        self.assertEqual([], lost, 'acknowledged casts never executed')
+        self.assertEqual({}, ledger.duplicated(), 'keys executed twice')
+        self.assertEqual([], ledger.strays(), 'executed, never sent')
+        self.assertEqual([], calls.unexpected(allowed),
+                         'calls ended otherwise than %s' % (allowed,))
+        self.assertEqual([], calls.overruns(SLACK, resumed),
+                         'calls that ended more than %d s after their '
+                         'timeout' % SLACK)
+
+
+@decorators.serial
+class ServiceFaultTest(FaultTest):
+    """Stops services of the local stack: serial, restores them."""
+
+    @classmethod
+    def skip_checks(cls):
+        super().skip_checks()
+        if not CONF.zaqar_trove.stack_state_dir:
+            raise cls.skipException(
+                '[zaqar_trove] stack_state_dir is not set: no stack whose '
+                'services this run may stop')
+
+    @classmethod
+    def setup_clients(cls):
+        super().setup_clients()
+        cls.stack = control.Stack(CONF.zaqar_trove.stack_state_dir)
+
+    def service(self, name):
+        """The stack's service ``name``, restored after the test.
+
+        Register it after the servers and transports of the test: cleanups
+        run in reverse, so the service is back before they stop.
+        """
+        service = self.stack.service(name)
+        self.addCleanup(self._restore, service)
+        return service
+
+    @staticmethod
+    def _restore(service):
+        if not service.is_running():
+            LOG.warning('Restoring %s after a fault test', service.name)
+            service.start(wait=False)
+        service.wait_ready()
+
+    def interrupt(self, service, stream, during=None, action='kill'):
+        """``action`` (kill or stop) ``service`` and start it again.
+
+        It is started once the stream's callers noticed the outage and
+        ``during()`` (checks made while it is down) returned.
+
+        :returns: an ``Interruption``.
+        """
+        down = time.monotonic()
+        getattr(service, action)()
+        stream.wait_outage_seen(down)
+        if during is not None:
+            during()
+        service.start()
+        back = time.monotonic()
+        recovery = stream.wait_resumed(back, RECOVERY_BOUND)
+        stream.wait_flowing()
+        return Interruption(down, back, back + recovery)
+
+
+class Interruption(collections.namedtuple('Interruption',
+                                          'down back resumed')):
+    """When a service went down, was back, and callers succeeded again."""
+
+    def row(self):
+        """``outage_s`` and ``recovery_s`` of the report."""
+        return {'outage_s': round(self.back - self.down, 2),
+                'recovery_s': round(self.resumed - self.back, 2)}

@@ -1,0 +1,91 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""FLT: the broker killed (SIGKILL) and restarted under a steady stream.
+
+Two servers of one topic, each on its own transport, serve a client that
+casts and calls without pause (``faults.Stream``); the broker -- Zaqar's
+API server, or RabbitMQ for the control -- is killed, started again once
+the callers noticed, and the stream goes on.
+
+Contract, on both transports: every cast acknowledged to its caller is
+executed exactly once (nothing lost, nothing twice); every call returns
+its own key or raises ``MessagingTimeout`` no later than ``SLACK`` s after
+its timeout; the servers and the client resume by themselves within
+``RECOVERY_BOUND`` s of the broker being ready. One difference is part of
+the control's contract: oslo's rabbit driver retries the publish of a call
+until the broker is back (``retry=None``), whatever the call's timeout, so
+there a call made during the outage may end up to its timeout after the
+recovery instead. On ``zaqar://`` an
+acknowledged cast is in Redis, which the API server's death leaves alone;
+a claim whose answer never left the dying server keeps its messages for
+the claim TTL, after which they run once (hence ``SETTLE``). The report
+(``fault-report`` detail, ``FAULT REPORT`` log line) gives the outage,
+the recovery time and what callers saw.
+
+Steps: start the servers and the stream; wait until it flows; kill the
+broker; wait until callers notice; start the broker; measure until calls
+and casts succeed again; stop the stream; wait for the casts; count.
+"""
+
+from tempest.lib import decorators
+
+from zaqar_trove_tests.tests.faults import base
+from zaqar_trove_tests.tests.rpc import base as rpc_base
+
+
+class BrokerRestartContract(base.ServiceFaultTest):
+
+    #: The stack service that carries the messages.
+    broker = None
+
+    def _check_stream_survives(self):
+        stream = self.stream()
+        service = self.service(self.broker)
+        stream.wait_flowing()
+        row = {'fault': '%s killed and restarted' % self.broker,
+               'transport': self.scheme()}
+        interruption = self.interrupt(service, stream)
+        row.update(interruption.row())
+        lost = self.finish(stream, row)
+        self.assert_intact(stream, lost, resumed=self.calls_held_until(
+            interruption))
+
+    def calls_held_until(self, interruption):
+        """When calls held during the outage may start their timeout."""
+        return None
+
+
+class ZaqarApiRestartTest(rpc_base.ZaqarMixin, BrokerRestartContract):
+
+    broker = 'zaqar'
+
+    @decorators.attr(type='faults')
+    @decorators.idempotent_id('1af92b9a-8348-4878-929b-884d3c5c34a4')
+    def test_zaqar_api_killed_under_a_stream(self):
+        self._check_stream_survives()
+
+
+class RabbitRestartTest(rpc_base.RabbitMixin, BrokerRestartContract):
+
+    broker = 'rabbitmq'
+
+    def calls_held_until(self, interruption):
+        # oslo's rabbit driver retries a call's publish until the broker is
+        # back (retry=None), past the call's timeout.
+        return interruption.resumed
+
+    @decorators.attr(type='faults')
+    @decorators.idempotent_id('d3a306a1-b61f-4131-a9d3-c5e0bb959afb')
+    def test_rabbitmq_killed_under_a_stream(self):
+        self._check_stream_survives()
