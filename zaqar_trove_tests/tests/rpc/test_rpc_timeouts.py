@@ -40,6 +40,8 @@ SLACK = 2
 MONITOR = 4
 LONG_WORK = 9
 LONG_TIMEOUT = 60
+#: Seconds a restarted server is given to wrongly run a stale request.
+STALE_WINDOW = 5
 
 
 class TimeoutsContract(base.RpcTest):
@@ -76,7 +78,7 @@ class TimeoutsContract(base.RpcTest):
         for fresh in ({'server': 'late'}, {}):
             self.assertEqual('fresh', client.prepare(**fresh).call(
                 {}, 'echo', value='fresh')['value'])
-        rpc.never(lambda: 'stale' in endpoint.values('echo'), 5,
+        rpc.never(lambda: 'stale' in endpoint.values('echo'), STALE_WINDOW,
                   'an abandoned call executed')
         self.assertEqual(['before', 'fresh', 'fresh'],
                          endpoint.values('echo'))
