@@ -407,16 +407,19 @@ class LogRecorder(fixtures.Fixture):
             self._records.append((time.monotonic(), record.name,
                                   record.levelno, record.getMessage()))
 
-    def messages(self, contains='', since=0.0, logger=None):
+    def messages(self, contains='', since=0.0, logger=None,
+                 level=logging.NOTSET):
         """Messages containing ``contains``, logged since ``since``.
 
         :param since: a ``time.monotonic()`` value.
         :param logger: only this logger and its children.
+        :param level: only records of this level or above.
         """
         with self._lock:
             records = list(self._records)
-        return [message for at, name, _, message in records
+        return [message for at, name, levelno, message in records
                 if at >= since and contains in message and
+                levelno >= level and
                 (logger is None or name == logger or
                  name.startswith(logger + '.'))]
 

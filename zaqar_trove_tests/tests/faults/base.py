@@ -91,10 +91,15 @@ class FaultTest(rpc_base.RpcTest):
     def finish(self, stream, row, settle=SETTLE):
         """Stop ``stream``, wait for its casts, attach the report ``row``.
 
+        ``settle_s`` in the report: how long after the stream stopped the
+        last acknowledged cast ran (a claim TTL shows here).
+
         :returns: the acknowledged casts never executed.
         """
         stream.stop()
+        stopped = time.monotonic()
         lost = faults.wait_settled(stream.ledger, settle)
+        row['settle_s'] = round(time.monotonic() - stopped, 2)
         row.update(faults.report(stream.ledger, stream.calls))
         self.attach_report(row)
         return lost

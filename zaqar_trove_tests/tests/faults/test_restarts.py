@@ -38,8 +38,13 @@ broker; wait until callers notice; start the broker; measure until calls
 and casts succeed again; stop the stream; wait for the casts; count.
 """
 
+import logging
+import time
+
 from tempest.lib import decorators
 
+from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 
@@ -89,3 +94,56 @@ class RabbitRestartTest(rpc_base.RabbitMixin, BrokerRestartContract):
     @decorators.idempotent_id('d3a306a1-b61f-4131-a9d3-c5e0bb959afb')
     def test_rabbitmq_killed_under_a_stream(self):
         self._check_stream_survives()
+
+
+class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
+    """The websocket server killed: push consumers poll, then reconnect.
+
+    Contract: Zaqar's HTTP API stays up, so callers see nothing: every call
+    returns its own key within its timeout, every cast is acknowledged and
+    executed exactly once. Each driver (two servers, one client, all with
+    push) logs the loss of its websocket once, polls meanwhile, and
+    reconnects by itself within ``RECOVERY_BOUND`` s of the websocket
+    server being ready (``recovery_s`` in the report).
+
+    Steps: stream; kill the websocket server; wait until each driver noticed;
+    20 calls while it is down; start it; wait until each driver reconnected;
+    20 more calls; count.
+    """
+
+    DRIVERS = 3
+
+    @decorators.attr(type='faults')
+    @decorators.idempotent_id('a97263ed-4ada-45cb-8bab-ca76ef5b846b')
+    def test_websocket_server_killed_under_a_stream(self):
+        push_log = self.useFixture(faults.LogRecorder(
+            'zaqar_trove_tests.rpc.push'))
+        stream = self.stream()
+        service = self.service('zaqar-websocket')
+        stream.wait_flowing()
+        down = time.monotonic()
+        service.kill()
+        waiters.wait_until(
+            lambda: len(push_log.messages('reconnecting', since=down,
+                                          level=logging.WARNING)) >=
+            self.DRIVERS, base.RECOVERY_BOUND, interval=0.05,
+            what='every driver noticing its websocket closed')
+        polling = time.monotonic()
+        stream.wait_flowing()
+        calls_while_down = len(stream.calls.successes_since(polling))
+        service.start()
+        back = time.monotonic()
+        waiters.wait_until(
+            lambda: len(push_log.messages('connected again', since=back)) >=
+            self.DRIVERS, base.RECOVERY_BOUND, interval=0.05,
+            what='every driver connected to the websocket again')
+        reconnected = time.monotonic()
+        stream.wait_flowing()
+        row = {'fault': 'zaqar-websocket killed and restarted',
+               'transport': self.scheme(),
+               'outage_s': round(back - down, 2),
+               'recovery_s': round(reconnected - back, 2),
+               'calls_while_down': calls_while_down}
+        lost = self.finish(stream, row)
+        self.assert_intact(stream, lost, allowed=(faults.OK,))
+        self.assertEqual({}, stream.ledger.refusals())
