@@ -1,0 +1,312 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""``tox -e bench``: measure zaqar:// against rabbit:// and Zaqar itself.
+
+Brings up its own local stack in ``--state-dir`` (default
+``./.bench-stack``) unless one is already up there, runs the stages,
+takes down what it started, and writes ``bench-<time>.json``, ``.md``
+and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
+
+- ``floor``: Zaqar's primitives and the floor call (``floor``);
+- ``calls``: call() latency and calls/s per transport, servers, callers;
+- ``casts``: cast throughput, sent and received;
+- ``idle``: idle guests (push and poll steps), after a no-guest baseline;
+- ``sweep``: Zaqar API workers x threads (only on a stack it started);
+- ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
+
+The default is ``floor,calls,casts,idle``; ``--quick`` shortens
+everything for a smoke run.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import sys
+import time
+import traceback
+
+from zaqar_trove_tests.bench import floor
+from zaqar_trove_tests.bench import idle
+from zaqar_trove_tests.bench import load
+from zaqar_trove_tests.bench import machine
+from zaqar_trove_tests.bench import report
+from zaqar_trove_tests.bench import rpcbench
+from zaqar_trove_tests.bench import stats
+from zaqar_trove_tests.bench import target as bench_target
+from zaqar_trove_tests.bench import targets
+from zaqar_trove_tests.stack import control
+
+STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'suite')
+DEFAULT_STAGES = 'floor,calls,casts,idle'
+TUNING = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      'tuning.json')
+
+
+def _ints(text):
+    return [int(x) for x in text.split(',') if x.strip()]
+
+
+def _names(text):
+    return [x.strip() for x in text.split(',') if x.strip()]
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog='python -m zaqar_trove_tests.bench', allow_abbrev=False,
+        description=__doc__.split('\n\n')[0])
+    p.add_argument('--state-dir', default=None,
+                   help='stack state directory; a stack up there is used '
+                        'and left up (default ./.bench-stack)')
+    p.add_argument('--out', default=os.path.join('reports', 'bench'),
+                   help='where the JSON, markdown and PNG go')
+    p.add_argument('--stages', default=DEFAULT_STAGES, type=_names,
+                   help='comma-separated, from %s' % ','.join(STAGES))
+    p.add_argument('--transports', default='rabbit,push,poll', type=_names,
+                   help='rabbit, push (zaqar:// websocket) and/or poll')
+    p.add_argument('--servers', default='1,2', type=_ints)
+    p.add_argument('--callers', default='1,8,32', type=_ints)
+    p.add_argument('--duration', default=6.0, type=float,
+                   help='seconds per call cell')
+    p.add_argument('--samples', default=200, type=int,
+                   help='samples per Zaqar primitive')
+    p.add_argument('--casts', default=1000, type=int)
+    p.add_argument('--idle-push', default='1,10,100,1000', type=_ints,
+                   help='idle guest counts with push')
+    p.add_argument('--idle-poll', default='1,10,50', type=_ints,
+                   help='idle guest counts with polling (each polls)')
+    p.add_argument('--idle-window', default=30.0, type=float,
+                   help='seconds each idle step is measured')
+    p.add_argument('--guests-per-process', default=250, type=int)
+    p.add_argument('--quick', action='store_true',
+                   help='short smoke run (seconds, not minutes)')
+    return p
+
+
+def _quick(args):
+    args.duration = 2.0
+    args.samples = 30
+    args.casts = 200
+    args.idle_push = [1, 10]
+    args.idle_poll = [1, 10]
+    args.idle_window = 10.0
+    args.callers = [c for c in args.callers if c <= 8] or [1]
+    args.servers = args.servers[:1]
+
+
+def _floor(target, args, log_dir, echo):
+    out = {'primitives': floor.primitives(target, args.samples)}
+    prims = out['primitives']
+    echo('  primitives p50 (ms): ' + ', '.join(
+        '%s %.1f' % (name, prims[name]['p50']) for name in prims))
+    for key, claim in (('pingpong', False), ('pingpong_claim', True)):
+        ping = floor.PingPong(target, log_dir, claim=claim)
+        cells = []
+        try:
+            for i in range(10):
+                ping.call(i)
+            for callers in args.callers:
+                cell = load.run(ping.call, callers, args.duration)
+                cells.append(cell)
+                echo('  %s %2d caller(s): p50 %.1f ms, %.0f calls/s' % (
+                    'floor call' + (', claiming' if claim else ''),
+                    callers, cell['latency_ms']['p50'],
+                    cell['calls_per_s']))
+        finally:
+            ping.close()
+        out[key] = cells
+    return out
+
+
+def _calls(target, args, log_dir, echo):
+    cells = []
+    for transport in args.transports:
+        cells += rpcbench.call_matrix(target, transport, args.servers,
+                                      args.callers, args.duration, log_dir,
+                                      echo=echo)
+    return cells
+
+
+def _casts(target, args, log_dir, echo):
+    return [rpcbench.casts(target, transport, args.casts, 8, log_dir,
+                           echo=echo) for transport in args.transports]
+
+
+def _idle(target, args, log_dir, echo):
+    base = idle.baseline(target, min(args.idle_window, 10.0))
+    echo('  no guest: Zaqar+Redis %.1f %% of a core' % (
+        100 * base['zaqar_redis']))
+    steps = []
+    for delivery, counts in (('push', args.idle_push),
+                             ('poll', args.idle_poll)):
+        if delivery not in args.transports:
+            continue
+        for count in counts:
+            steps.append(idle.step(target, delivery, count,
+                                   args.idle_window, log_dir,
+                                   per_process=args.guests_per_process,
+                                   echo=echo))
+    return {'baseline': base, 'steps': steps}
+
+
+def _thin(results):
+    """Keep at most 2000 latency samples per cell in the JSON."""
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.endswith('samples_ms') and isinstance(value, list):
+                    node[key] = stats.thin(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(results)
+
+
+def _tuning():
+    try:
+        with open(TUNING) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return []
+
+
+def write(results, out_dir, stamp):
+    """Write JSON, markdown and PNG; return their paths."""
+    base = os.path.join(out_dir, 'bench-%s' % stamp)
+    paths = {'json': base + '.json', 'markdown': base + '.md',
+             'plot': base + '.png'}
+    with open(paths['json'], 'w') as f:
+        f.write(report.to_json(results))
+    with open(paths['markdown'], 'w') as f:
+        f.write(report.markdown(results))
+    try:
+        from zaqar_trove_tests.bench import plot
+        plot.render(results, paths['plot'])
+    except ImportError as exc:
+        paths['plot'] = 'not written (%s: pip install -r ' \
+                        'bench-requirements.txt)' % exc
+    return paths
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _bring_up(stack, echo):
+    if stack.is_up():
+        echo('using the stack already up in %s (left up)' % stack.paths.root)
+        return False
+    echo('bringing a stack up in %s' % stack.paths.root)
+    result = stack.up(echo=lambda line: echo('  ' + line.strip()))
+    echo('stack up in %.1f s (%s start)' % (
+        result['seconds'], 'warm' if result['warm'] else 'cold'))
+    return True
+
+
+def run(args, echo=print):
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    os.makedirs(args.out, exist_ok=True)
+    log_dir = os.path.join(args.out, 'bench-%s-logs' % stamp)
+    os.makedirs(log_dir, exist_ok=True)
+    started = time.monotonic()
+    results = {'machine': machine.describe(), 'errors': {},
+               'command': ' '.join(shlex.quote(a) for a in sys.argv),
+               'config': {k: v for k, v in vars(args).items()}}
+    echo('machine: %(cores)s cores, load %(load_1_5_15)s' %
+         results['machine'])
+    stack = control.Stack(args.state_dir or os.path.join(os.getcwd(),
+                                                         '.bench-stack'))
+    stages = [s for s in STAGES if s in args.stages and s != 'suite']
+    owned = False
+    try:
+        if stages:
+            owned = _bring_up(stack, echo)
+            target = bench_target.Target(stack)
+            workers, threads = _zaqar_deployment(stack)
+            results['stack'] = {'state_dir': stack.paths.root,
+                                'owned': owned, 'zaqar_workers': workers,
+                                'zaqar_threads': threads}
+        for stage in stages:
+            if stage == 'sweep' and not owned:
+                echo('sweep skipped: it restarts Zaqar, and this stack '
+                     'was not started by the benchmark')
+                continue
+            echo('%s:' % stage)
+            stage_started = time.monotonic()
+            try:
+                results[stage] = _STAGES[stage](target, args, log_dir, echo)
+            except Exception:
+                results['errors'][stage] = traceback.format_exc()
+                echo('  %s FAILED:\n%s' % (stage, results['errors'][stage]))
+            echo('  (%s took %.0f s)' % (stage, time.monotonic() -
+                                         stage_started))
+    finally:
+        if owned:
+            echo('stack down: %s' % ', '.join(stack.down()))
+    if 'suite' in args.stages:
+        from zaqar_trove_tests.bench import suite
+        echo('suite:')
+        try:
+            results['suite'] = suite.measure(log_dir, echo)
+        except Exception:
+            results['errors']['suite'] = traceback.format_exc()
+            echo('  suite FAILED:\n%s' % results['errors']['suite'])
+    results['machine_after'] = machine.describe()
+    results['wall_s'] = time.monotonic() - started
+    results['targets'] = targets.judge(results)
+    results['tuning'] = _tuning()
+    _thin(results)
+    paths = write(results, args.out, stamp)
+    for verdict in results['targets']:
+        echo('%-52s %s: %s' % (verdict['name'], {
+            True: 'met', False: 'MISSED', None: '-'}[verdict['ok']],
+            verdict['measured']))
+    for kind, path in paths.items():
+        echo('%-8s %s' % (kind, path))
+    echo('logs     %s' % log_dir)
+    return 1 if results['errors'] else 0
+
+
+def _zaqar_deployment(stack):
+    from zaqar_trove_tests.bench import sweep
+    try:
+        return sweep.current(stack)
+    except (KeyError, ValueError):
+        return None, None
+
+
+def _sweep(target, args, log_dir, echo):
+    from zaqar_trove_tests.bench import sweep
+    return sweep.measure(target, log_dir, args.duration, echo=echo)
+
+
+_STAGES = {'floor': _floor, 'calls': _calls, 'casts': _casts,
+           'idle': _idle, 'sweep': _sweep}
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    unknown = set(args.stages) - set(STAGES)
+    if unknown:
+        parser().error('unknown stage(s): %s' % ', '.join(sorted(unknown)))
+    if args.quick:
+        _quick(args)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130

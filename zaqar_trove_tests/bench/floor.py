@@ -1,0 +1,158 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The floor: what Zaqar itself costs, measured in the same run.
+
+``primitives`` times single requests back to back (HTTP post, claim,
+delete, pop, an empty claim and pop -- what an idle poll costs -- a post
+over the websocket, and post->push: from the start of an HTTP post to
+the websocket push of that message). ``PingPong`` is the call a driver
+cannot beat: the caller posts a request, a responder process gets it
+pushed and posts a reply, the caller gets the reply pushed -- two posts
+and two deliveries, nothing else. With ``claim`` the responder also
+claims and deletes the request first, as competing consumers must.
+Message bodies have the size of the driver's request and reply
+envelopes.
+"""
+
+import os
+import threading
+import time
+import uuid
+
+from zaqar_trove_tests.bench import spawn
+from zaqar_trove_tests.bench import stats
+
+#: Bodies as large as a zaqar:// call request (with its reply grant)
+#: and its reply.
+REQUEST_PAD = 'x' * 700
+REPLY_PAD = 'x' * 150
+
+
+def _queue(what):
+    return 'bench-floor-%s-%s' % (what, uuid.uuid4().hex[:8])
+
+
+def _timed(func, count):
+    out = []
+    for i in range(count):
+        started = time.perf_counter()
+        func(i)
+        out.append((time.perf_counter() - started) * 1000.0)
+    return out
+
+
+class _Pushes:
+    """Waits for pushed bodies by their ``id``."""
+
+    def __init__(self):
+        self._events = {}
+        self._lock = threading.Lock()
+        self.arrived = {}
+
+    def expect(self, key):
+        event = threading.Event()
+        with self._lock:
+            self._events[key] = event
+        return event
+
+    def __call__(self, queue, body):
+        key = body.get('id') if isinstance(body, dict) else None
+        with self._lock:
+            event = self._events.pop(key, None)
+        if event is not None:
+            self.arrived[key] = time.perf_counter()
+            event.set()
+
+
+def primitives(target, samples=200):
+    """``{name: latency summary (ms)}`` of Zaqar's single operations."""
+    http = target.http()
+    pushes = _Pushes()
+    push = target.push(pushes)
+    queues = [_queue(n) for n in ('a', 'b', 'c')]
+    a, b, c = queues
+    for queue in queues:
+        http.ensure(queue)
+    out = {}
+    try:
+        body = {'pad': REQUEST_PAD}
+        out['post'] = _timed(lambda i: http.post(a, body), samples)
+        claimed = []
+        out['claim'] = _timed(
+            lambda i: claimed.append(http.claim(a)[0]['id']), samples)
+        out['delete'] = _timed(lambda i: http.delete(a, [claimed[i]]),
+                               samples)
+        out['claim_empty'] = _timed(lambda i: http.claim(a), samples)
+        for i in range(samples):
+            http.post(b, body)
+        out['pop'] = _timed(lambda i: http.pop(b), samples)
+        out['pop_empty'] = _timed(lambda i: http.pop(b), samples)
+        out['ws_post'] = _timed(lambda i: push.post(b, body), samples)
+        http.pop(b, 20)
+        push.subscribe(c)
+        out['post_push'] = _post_push(http, pushes, c, samples)
+    finally:
+        push.close()
+        for queue in queues:
+            http.delete_queue(queue)
+    return {name: dict(stats.summary(values), samples_ms=stats.thin(values))
+            for name, values in out.items()}
+
+
+def _post_push(http, pushes, queue, samples):
+    out = []
+    for i in range(samples):
+        key = uuid.uuid4().hex
+        event = pushes.expect(key)
+        started = time.perf_counter()
+        http.post(queue, {'id': key, 'pad': REQUEST_PAD})
+        if not event.wait(10):
+            raise RuntimeError('no push of a message posted 10 s ago')
+        out.append((pushes.arrived.pop(key) - started) * 1000.0)
+    return out
+
+
+class PingPong:
+    """The minimal call over Zaqar; a responder process answers."""
+
+    def __init__(self, target, log_dir, claim=False):
+        self._http = target.http()
+        self.request_queue = _queue('req')
+        self.reply_queue = _queue('rep')
+        self._http.ensure(self.request_queue)
+        self._http.ensure(self.reply_queue)
+        self._pushes = _Pushes()
+        self._push = target.push(self._pushes)
+        self._push.subscribe(self.reply_queue)
+        self.worker = spawn.Worker({
+            'mode': 'floor', 'http': [target.host, target.http_port],
+            'ws': target.ws_url, 'token': target.token,
+            'project': target.project_id, 'claim': claim,
+            'request_queue': self.request_queue,
+            'reply_queue': self.reply_queue},
+            os.path.join(log_dir, 'floor-worker.log'))
+        self.worker.wait_ready(60)
+
+    def call(self, i=None, timeout=30):
+        key = uuid.uuid4().hex
+        event = self._pushes.expect(key)
+        self._http.post(self.request_queue, {'id': key, 'pad': REQUEST_PAD})
+        if not event.wait(timeout):
+            raise TimeoutError('no reply pushed within %d s' % timeout)
+
+    def close(self):
+        self.worker.stop()
+        self._push.close()
+        for queue in (self.request_queue, self.reply_queue):
+            self._http.delete_queue(queue)

@@ -1,0 +1,140 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""Idle cost per guest: N idle RPC servers, each its own topic.
+
+As Trove has one topic per instance (``guestagent.<id>``, with the
+instance as server), each guest is its own transport (own websocket, own
+HTTP connections) serving ``Target(topic, server)``. Guests share worker
+processes (``per_process`` each) to fit on one machine. After start-up
+settles, one window measures the HTTP requests the guests send, the CPU
+of Zaqar (API and websocket servers) and Redis, and the memory of the
+workers; then calls to one guest measure its latency while the others
+idle. Guests authenticate with one token (``auth=token``): a thousand
+keystone logins at once would measure keystone, not the transport.
+"""
+
+import math
+import os
+import time
+import uuid
+
+from zaqar_trove_tests.bench import load
+from zaqar_trove_tests.bench import machine
+from zaqar_trove_tests.bench import rpcbench
+from zaqar_trove_tests.bench import spawn
+from zaqar_trove_tests.bench import stats
+
+ZAQAR_SERVICES = ('zaqar', 'zaqar-websocket', 'redis')
+
+
+def _topics(count):
+    ids = [uuid.uuid4().hex[:12] for _ in range(count)]
+    return [['guestagent.%s' % i, i] for i in ids]
+
+
+def _split(items, size):
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _sum_requests(docs):
+    total = 0
+    for doc in docs:
+        total += sum(doc.get('requests', {}).values())
+    return total
+
+
+def baseline(target, window):
+    """CPU of Zaqar and Redis with no guest, over ``window`` seconds."""
+    meter = machine.CpuMeter(
+        {name: get for name, get in target.cpu_sources().items()
+         if name in ZAQAR_SERVICES}).start()
+    time.sleep(window)
+    cpu = meter.stop()
+    cpu['zaqar_redis'] = sum(cpu[name] for name in ZAQAR_SERVICES)
+    return cpu
+
+
+def step(target, delivery, count, window, log_dir, per_process=250,
+         calls=30, settle=5.0, driver_options=None, echo=print):
+    """One idle step: ``count`` guests for ``window`` seconds.
+
+    :returns: ``{delivery, guests, requests_per_s, requests_per_guest_s,
+        cpu (share of a core per service, zaqar_redis), rss_per_guest,
+        start_s, call_ms (summary), ...}``.
+    """
+    url = target.url(delivery, token_auth=True, **(driver_options or {}))
+    topics = _topics(count)
+    groups = _split(topics, per_process)
+    specs = [{'mode': 'rpc', 'url': url, 'servers': group,
+              'start_threads': 16} for group in groups]
+    started = time.monotonic()
+    workers = spawn.start_all(specs, os.path.join(log_dir, 'idle.log'),
+                              ready_timeout=900)
+    try:
+        start_s = time.monotonic() - started
+        # Let start-up traffic (catch-up reads, subscriptions) drain.
+        time.sleep(settle)
+        sources = {name: get for name, get in target.cpu_sources().items()
+                   if name in ZAQAR_SERVICES}
+        sources['guests'] = lambda: [w.pid for w in workers]
+        before = [w.stats() for w in workers]
+        meter = machine.CpuMeter(sources).start()
+        time.sleep(window)
+        cpu = meter.stop()
+        after = [w.stats() for w in workers]
+        requests = _sum_requests(after) - _sum_requests(before)
+        cpu['zaqar_redis'] = sum(cpu[name] for name in ZAQAR_SERVICES)
+        empty_rss = sum(w.ready['before']['rss'] for w in workers)
+        rss = sum(doc['rss'] for doc in after)
+        client = rpcbench.Client(target.url(delivery), topics[0][0])
+        try:
+            client.call(0)
+            latencies = load.sequential(client.call, calls)
+        finally:
+            client.close()
+    finally:
+        spawn.stop_all(workers)
+    result = {
+        'delivery': delivery, 'guests': count, 'window_s': cpu['wall_s'],
+        'processes': len(workers), 'start_s': start_s,
+        'requests': requests,
+        'requests_per_s': requests / cpu['wall_s'],
+        'requests_per_guest_s': requests / cpu['wall_s'] / count,
+        'request_kinds': _kinds(before, after),
+        'cpu': cpu, 'rss_per_guest': (rss - empty_rss) / count,
+        'threads': sum(doc['threads'] for doc in after),
+        'call_ms': stats.summary(latencies),
+        'call_samples_ms': latencies,
+    }
+    echo('  %-4s %5d guests: %.1f req/s (%.3f per guest), Zaqar+Redis '
+         '%.1f %% of a core, %.0f KiB per guest, call p50 %.1f ms '
+         '(started in %.0f s)' % (
+             delivery, count, result['requests_per_s'],
+             result['requests_per_guest_s'], 100 * cpu['zaqar_redis'],
+             result['rss_per_guest'] / 1024.0, result['call_ms']['p50'],
+             start_s))
+    return result
+
+
+def _kinds(before, after):
+    out = {}
+    for b, a in zip(before, after):
+        for kind, n in a.get('requests', {}).items():
+            out[kind] = out.get(kind, 0) + n - b.get('requests', {}).get(
+                kind, 0)
+    return {k: v for k, v in out.items() if v}
+
+
+def processes_for(count, per_process):
+    return max(1, math.ceil(count / float(per_process)))

@@ -1,0 +1,109 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The PNG: call latency distributions, throughput and idle cost."""
+
+from zaqar_trove_tests.bench import stats
+
+COLOURS = {'rabbit': '#ff7f0e', 'push': '#1f77b4', 'poll': '#2ca02c',
+           'floor': '#7f7f7f', 'floor, claiming': '#bcbd22'}
+
+
+def _series(results, callers):
+    """``{label: cell}`` at ``callers`` callers, 1 server."""
+    out = {}
+    floor = results.get('floor', {})
+    for key, label in (('pingpong', 'floor'),
+                       ('pingpong_claim', 'floor, claiming')):
+        for item in floor.get(key, []):
+            if item['callers'] == callers:
+                out[label] = item
+    for item in results.get('calls', []):
+        if item['callers'] == callers and item['servers'] == 1:
+            out[item['transport']] = item
+    return out
+
+
+def _latency(ax, results):
+    for label, item in _series(results, 1).items():
+        xs, ys = stats.cdf(item.get('samples_ms', []))
+        if xs:
+            ax.step(xs, ys, where='post', label=label,
+                    color=COLOURS.get(label))
+    ax.set_xscale('log')
+    ax.set_xlabel('call latency, ms (1 caller, 1 server; log)')
+    ax.set_ylabel('fraction of calls')
+    ax.set_title('call() latency distribution')
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _throughput(ax, results):
+    lines = {}
+    floor = results.get('floor', {})
+    for key, label in (('pingpong', 'floor'),
+                       ('pingpong_claim', 'floor, claiming')):
+        for item in floor.get(key, []):
+            lines.setdefault(label, []).append(
+                (item['callers'], item['calls_per_s']))
+    for item in results.get('calls', []):
+        if item['servers'] == 1:
+            lines.setdefault(item['transport'], []).append(
+                (item['callers'], item['calls_per_s']))
+    for label, points in lines.items():
+        points.sort()
+        ax.plot([p[0] for p in points], [p[1] for p in points], 'o-',
+                label=label, color=COLOURS.get(label))
+    ax.set_xscale('log', base=2)
+    ax.set_yscale('log')
+    ax.set_xlabel('concurrent callers (1 server)')
+    ax.set_ylabel('calls/s (log)')
+    ax.set_title('call() throughput')
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _idle(ax, results):
+    steps = results.get('idle', {}).get('steps', [])
+    for delivery in ('push', 'poll'):
+        points = sorted((s['guests'], 100 * s['cpu']['zaqar_redis'])
+                        for s in steps if s['delivery'] == delivery)
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], 'o-',
+                    label=delivery, color=COLOURS[delivery])
+    ax.axhline(5, color='red', linestyle=':', label='target (push, 1000)')
+    ax.set_xscale('log')
+    ax.set_xlabel('idle guests (log)')
+    ax.set_ylabel('Zaqar + Redis, % of one core')
+    ax.set_title('idle cost')
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def render(results, path):
+    """Write the figure to ``path`` (PNG)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    fig, axes = pyplot.subplots(1, 3, figsize=(16, 4.8))
+    _latency(axes[0], results)
+    _throughput(axes[1], results)
+    _idle(axes[2], results)
+    m = results.get('machine', {})
+    fig.suptitle('zaqar:// vs rabbit:// -- %s cores, load %s at start, %s' % (
+        m.get('cores'), '/'.join(str(x) for x in m.get('load_1_5_15', [])),
+        m.get('time', '')), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    pyplot.close(fig)

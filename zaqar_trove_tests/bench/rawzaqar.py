@@ -1,0 +1,190 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""Zaqar's primitives with nothing on top, for the floor.
+
+``Http`` is one keep-alive ``http.client`` connection per thread;
+``Push`` one websocket that authenticates, subscribes queues and hands
+each pushed body to a callback from its reader thread (it can also post
+over the websocket). Both take a keystone token and project id
+(``token_for``). Errors raise ``ZaqarError``: the floor is measured on a
+healthy stack or not at all.
+"""
+
+import http.client
+import json
+import threading
+import uuid
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+import websocket
+
+
+class ZaqarError(Exception):
+    """Zaqar answered something the floor does not expect."""
+
+
+def token_for(auth_url, username, password, project, domain='Default'):
+    """``(token, project_id)`` of a keystone password login."""
+    auth = v3.Password(auth_url=auth_url, username=username,
+                       password=password, project_name=project,
+                       user_domain_name=domain, project_domain_name=domain)
+    sess = ks_session.Session(auth=auth)
+    return sess.get_token(), sess.get_project_id()
+
+
+class Http:
+    """Zaqar's v2 HTTP API; thread-safe (a connection per thread)."""
+
+    def __init__(self, host, port, token, project_id):
+        self._where = (host, port)
+        self._headers = {'X-Auth-Token': token, 'X-Project-ID': project_id,
+                         'Client-ID': str(uuid.uuid4()),
+                         'Content-Type': 'application/json',
+                         'Accept': 'application/json'}
+        self._local = threading.local()
+
+    def _conn(self):
+        conn = getattr(self._local, 'conn', None)
+        if conn is None:
+            conn = self._local.conn = http.client.HTTPConnection(
+                *self._where, timeout=30)
+        return conn
+
+    def request(self, method, path, body=None):
+        """``(status, decoded JSON or None)``; one retry on a stale link."""
+        data = None if body is None else json.dumps(body).encode()
+        for attempt in (1, 2):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=data, headers=self._headers)
+                resp = conn.getresponse()
+                answer = resp.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionError):
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        if resp.status >= 400:
+            raise ZaqarError('%s %s: %d %s' % (method, path, resp.status,
+                                               answer[:200]))
+        return resp.status, json.loads(answer) if answer else None
+
+    def ensure(self, queue):
+        self.request('PUT', '/v2/queues/%s' % queue, {})
+
+    def delete_queue(self, queue):
+        self.request('DELETE', '/v2/queues/%s' % queue)
+
+    def post(self, queue, body, ttl=60):
+        self.request('POST', '/v2/queues/%s/messages' % queue,
+                     {'messages': [{'ttl': ttl, 'body': body}]})
+
+    def claim(self, queue, limit=1):
+        _, data = self.request('POST', '/v2/queues/%s/claims?limit=%d' % (
+            queue, limit), {'ttl': 60, 'grace': 60})
+        return (data or {}).get('messages') or []
+
+    def delete(self, queue, ids):
+        self.request('DELETE', '/v2/queues/%s/messages?ids=%s' % (
+            queue, ','.join(ids)))
+
+    def pop(self, queue, limit=1):
+        _, data = self.request('DELETE', '/v2/queues/%s/messages?pop=%d' % (
+            queue, limit))
+        return (data or {}).get('messages') or []
+
+    def list(self, queue, limit=20):
+        _, data = self.request('GET', '/v2/queues/%s/messages?limit=%d'
+                                      '&echo=true' % (queue, limit))
+        return (data or {}).get('messages') or []
+
+
+class Push:
+    """One authenticated websocket: subscriptions and websocket posts.
+
+    ``on_push(queue, body)`` runs in the reader thread for every pushed
+    message. ``request(action, body)`` sends one action and waits for its
+    answer (one request at a time per instance).
+    """
+
+    def __init__(self, url, token, project_id, on_push=None):
+        self._headers = {'X-Project-ID': project_id,
+                         'Client-ID': str(uuid.uuid4())}
+        self._on_push = on_push or (lambda queue, body: None)
+        self._answers = {}
+        self._answered = threading.Condition()
+        self._ws = websocket.create_connection(url, timeout=30,
+                                               enable_multithread=True)
+        self._send('authenticate', None,
+                   dict(self._headers, **{'X-Auth-Token': token}))
+        self._expect('authenticate', self._read())
+        self._thread = threading.Thread(target=self._reader, daemon=True,
+                                        name='floor-push')
+        self._thread.start()
+
+    def _send(self, action, body, headers=None):
+        doc = {'action': action, 'headers': headers or self._headers}
+        if body is not None:
+            doc['body'] = body
+        self._ws.send(json.dumps(doc))
+
+    def _read(self):
+        return json.loads(self._ws.recv())
+
+    @staticmethod
+    def _expect(action, doc):
+        status = (doc.get('headers') or {}).get('status')
+        if (doc.get('request') or {}).get('action') != action or \
+                not 200 <= (status or 0) < 300:
+            raise ZaqarError('websocket %s answered %s' % (action, doc))
+        return doc
+
+    def _reader(self):
+        while True:
+            try:
+                doc = self._read()
+            except (websocket.WebSocketException, OSError, ValueError):
+                return
+            if 'request' in doc:
+                with self._answered:
+                    self._answers[doc['request'].get('action')] = doc
+                    self._answered.notify_all()
+            else:
+                self._on_push(doc.get('queue_name'), doc.get('body'))
+
+    def request(self, action, body, timeout=30):
+        """Send ``action`` and return its answer (a dict)."""
+        with self._answered:
+            self._answers.pop(action, None)
+        self._send(action, body)
+        with self._answered:
+            if not self._answered.wait_for(lambda: action in self._answers,
+                                           timeout):
+                raise ZaqarError('websocket %s: no answer' % action)
+            return self._expect(action, self._answers.pop(action))
+
+    def subscribe(self, queue, ttl=3600):
+        self.request('subscription_create', {'queue_name': queue,
+                                             'ttl': ttl})
+
+    def post(self, queue, body, ttl=60):
+        self.request('message_post', {
+            'queue_name': queue, 'messages': [{'ttl': ttl, 'body': body}]})
+
+    def close(self):
+        self._ws.abort()
+        self._ws.close()
+        self._thread.join(5)

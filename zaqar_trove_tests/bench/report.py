@@ -1,0 +1,232 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The run as a markdown document (tables) and as JSON (pure functions)."""
+
+import json
+
+from zaqar_trove_tests.bench import stats
+
+PRIMITIVES = (('post', 'HTTP post'), ('claim', 'HTTP claim (1)'),
+              ('delete', 'HTTP delete (by id)'), ('pop', 'HTTP pop (1)'),
+              ('claim_empty', 'HTTP claim, empty queue'),
+              ('pop_empty', 'HTTP pop, empty queue'),
+              ('ws_post', 'websocket post'),
+              ('post_push', 'HTTP post -> websocket push'))
+
+
+def _ms(value):
+    return '-' if value is None else '%.1f' % value
+
+
+def _pct(value):
+    return '-' if value is None else '%.1f %%' % (100 * value)
+
+
+def _table(header, rows):
+    out = ['| ' + ' | '.join(header) + ' |',
+           '|' + '|'.join('---' for _ in header) + '|']
+    out.extend('| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows)
+    return out + ['']
+
+
+def _machine(results):
+    m = results.get('machine', {})
+    after = results.get('machine_after', {})
+    stack = results.get('stack', {})
+    return [
+        '- machine: %s cores (%s), %s GiB; load average (1/5/15 min) %s '
+        'at the start, %s at the end; %s' % (
+            m.get('cores'), m.get('cpu_model') or '?', m.get('memory_gb'),
+            '/'.join(str(x) for x in m.get('load_1_5_15', [])),
+            '/'.join(str(x) for x in after.get('load_1_5_15', [])),
+            m.get('time')),
+        '- stack: %s; Zaqar API: gunicorn %s workers x %s threads; one '
+        'websocket server' % (stack.get('state_dir'),
+                              stack.get('zaqar_workers'),
+                              stack.get('zaqar_threads')),
+        '- command: `%s`; run took %.0f s' % (
+            results.get('command', ''), results.get('wall_s', 0)),
+        '']
+
+
+def _targets(results):
+    rows = [(v['name'], v['target'], v['measured'],
+             {True: 'met', False: '**missed**', None: '-'}[v['ok']])
+            for v in results.get('targets', [])]
+    return ['## Targets', ''] + _table(
+        ('target', 'wanted', 'measured', ''), rows)
+
+
+def _floor(results):
+    floor = results.get('floor')
+    if not floor:
+        return []
+    prims = floor.get('primitives', {})
+    rows = [(label, _ms(prims[key]['p50']), _ms(prims[key]['p90']),
+             _ms(prims[key]['p99'])) for key, label in PRIMITIVES
+            if key in prims]
+    out = ['## The floor: Zaqar\'s own primitives', '',
+           'One request at a time; ms.', ''] + _table(
+        ('operation', 'p50', 'p90', 'p99'), rows)
+    push = prims.get('post_push', {}).get('p50')
+    if push is not None:
+        out += ['Sum a call cannot beat (request post + delivery + reply '
+                'post + delivery = 2 x post->push p50): **%.1f ms**.' % (
+                    2 * push), '']
+    rows = []
+    for key, label in (('pingpong', 'floor call'),
+                       ('pingpong_claim', 'floor call, claiming')):
+        for item in floor.get(key, []):
+            lat = item['latency_ms']
+            rows.append((label, item['callers'], _ms(lat['p50']),
+                         _ms(lat['p90']), _ms(lat['p99']),
+                         '%.0f' % item['calls_per_s'], item['errors']))
+    out += ['Floor call: post a request, its push reaches a responder '
+            'process that posts the reply, whose push reaches the caller '
+            '(claiming: the responder claims the request before replying '
+            'and deletes it after, as competing consumers must).', '']
+    return out + _table(('', 'callers', 'p50 ms', 'p90 ms', 'p99 ms',
+                         'calls/s', 'errors'), rows)
+
+
+def _calls(results):
+    calls = results.get('calls')
+    if not calls:
+        return []
+    floor = {c['callers']: c for c in
+             results.get('floor', {}).get('pingpong', [])}
+    rows = []
+    for item in calls:
+        lat = item['latency_ms']
+        cpu = item.get('cpu', {})
+        base = floor.get(item['callers'])
+        rows.append((
+            item['transport'], item['servers'], item['callers'],
+            _ms(lat['p50']), _ms(lat['p90']), _ms(lat['p99']),
+            '%.0f' % item['calls_per_s'],
+            _ratio(lat['p50'], base and base['latency_ms']['p50']),
+            item['errors'], _pct(cpu.get('zaqar')),
+            _pct(cpu.get('zaqar-websocket')), _pct(cpu.get('redis')),
+            _pct(cpu.get('rabbitmq'))))
+    return ['## call()', '',
+            'Servers are worker processes, callers threads of one process '
+            'sharing a transport. CPU: share of one core during the cell.',
+            ''] + _table(('transport', 'servers', 'callers', 'p50 ms',
+                          'p90 ms', 'p99 ms', 'calls/s', 'p50 / floor',
+                          'errors', 'Zaqar API', 'Zaqar ws', 'Redis',
+                          'RabbitMQ'), rows)
+
+
+def _ratio(value, reference):
+    r = stats.ratio(value, reference)
+    return '-' if r is None else '%.2fx' % r
+
+
+def _casts(results):
+    casts = results.get('casts')
+    if not casts:
+        return []
+    rows = [(c['transport'], c['sent'], '%.0f' % c['sent_per_s'],
+             c['received'], '%.0f' % c['received_per_s'], c['send_errors'])
+            for c in casts]
+    return ['## cast()', '', 'Casts from %d threads to one server.' % (
+        casts[0]['senders']), ''] + _table(
+        ('transport', 'sent', 'sent/s', 'received', 'received/s',
+         'errors'), rows)
+
+
+def _idle(results):
+    idle = results.get('idle')
+    if not idle:
+        return []
+    base = idle.get('baseline', {})
+    out = ['## Idle guests', '',
+           'Each guest: its own transport and topic (`Target(topic, '
+           'server)`), idle. CPU is the share of one core over a %.0f s '
+           'window; with no guest Zaqar+Redis used %s. Requests are the '
+           'HTTP requests the guests sent.' % (
+               base.get('wall_s', 0), _pct(base.get('zaqar_redis'))), '']
+    rows = []
+    ones = {}
+    for step in idle.get('steps', []):
+        ones.setdefault(step['delivery'], step['call_ms']['p50'])
+        cpu = step['cpu']
+        rows.append((step['delivery'], step['guests'],
+                     '%.1f' % step['requests_per_s'],
+                     '%.4f' % step['requests_per_guest_s'],
+                     _pct(cpu['zaqar']), _pct(cpu['zaqar-websocket']),
+                     _pct(cpu['redis']), _pct(cpu['zaqar_redis']),
+                     _pct(cpu.get('keystone')),
+                     '%.0f' % (step['rss_per_guest'] / 1024.0),
+                     _ms(step['call_ms']['p50']),
+                     _ratio(step['call_ms']['p50'],
+                            ones[step['delivery']]),
+                     '%.0f' % step['start_s']))
+    return out + _table(('delivery', 'guests', 'req/s', 'req/s per guest',
+                         'Zaqar API', 'Zaqar ws', 'Redis', 'Zaqar+Redis',
+                         'Keystone', 'KiB per guest', 'call p50 ms',
+                         'vs first step', 'start s'), rows)
+
+
+def _suite(results):
+    suite = results.get('suite')
+    if not suite:
+        return []
+    rows = [(name, '%.0f' % run['wall_s'], run.get('stack_up_s', '-'),
+             run['summary'], run['returncode'])
+            for name, run in sorted(suite.items())]
+    return ['## The suite\'s own wall time', '', 'Command: `%s`' % (
+        next(iter(suite.values()))['command']), ''] + _table(
+        ('stack', 'wall s', 'stack up s', 'result', 'exit'), rows)
+
+
+def _sweep(results):
+    sweep = results.get('sweep')
+    if not sweep:
+        return []
+    rows = []
+    for item in sweep:
+        rows.append(('%d x %d' % (item['workers'], item['threads']),
+                     _ms(item['floor_1']['latency_ms']['p50']),
+                     '%.0f' % item['floor_8']['calls_per_s'],
+                     _ms(item['push_1']['latency_ms']['p50']),
+                     '%.0f' % item['push_8']['calls_per_s']))
+    return ['## Zaqar API deployment (gunicorn workers x threads)', ''] + \
+        _table(('workers x threads', 'floor call p50 ms (1 caller)',
+                'floor calls/s (8)', 'push call p50 ms (1)',
+                'push calls/s (8)'), rows)
+
+
+def _tuning(results):
+    steps = results.get('tuning', [])
+    if not steps:
+        return []
+    rows = [(s['step'], s['change'], s['before'], s['after'])
+            for s in steps]
+    return ['## Tuning steps (each measured by a bench run, ratios to the '
+            'floor of the same run)', ''] + _table(
+        ('step', 'change', 'before', 'after'), rows)
+
+
+def markdown(results):
+    """The whole report."""
+    lines = ['# zaqar:// benchmark', ''] + _machine(results)
+    for part in (_targets, _floor, _calls, _casts, _idle, _sweep, _suite,
+                 _tuning):
+        lines += part(results)
+    return '\n'.join(lines)
+
+
+def to_json(results):
+    return json.dumps(results, indent=1, sort_keys=True, default=str)
