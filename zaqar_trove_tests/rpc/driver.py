@@ -16,8 +16,9 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
 ``control_exchange``):
 
 - ``topic``: one queue per (exchange, topic), competing consumers: every
-  server of the topic claims from it and deletes what it claimed before
-  dispatching, so each message goes to one server, once.
+  server of the topic claims from it, so each message goes to one server,
+  once; it dispatches what it claimed at once and deletes it in the
+  background (``deleter``) while the claim hides it from the others.
 - ``topic`` + ``server``: one queue per server, read by that server only
   (with Zaqar's one-request pop, safe for a single reader).
 - fanout: one queue per (exchange, topic) that every server *observes*
@@ -74,6 +75,7 @@ from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
 
 from zaqar_trove_tests.rpc import auth as zauth
+from zaqar_trove_tests.rpc import deleter as zdeleter
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
@@ -111,6 +113,7 @@ class ZaqarDriver(base.BaseDriver):
                      if self.settings.delivery == 'push' else None)
         self._waiter_lock = threading.Lock()
         self._waiter = None
+        self._deleter = None
         self._pools = {}
         LOG.info('zaqar:// driver for %s: auth %s, %s delivery',
                  self.settings.url_text, self.settings.auth_mode,
@@ -357,8 +360,19 @@ class ZaqarDriver(base.BaseDriver):
             raise om.MessageDeliveryFailure(
                 'Cannot register pool %r on %s: %s' % (pool, queue, exc))
 
+    def deleter(self):
+        """The background deleter of claimed messages (started once)."""
+        with self._waiter_lock:
+            if self._deleter is None:
+                self._deleter = zdeleter.Deleter(self.client, self.settings)
+            return self._deleter
+
     def forget_listener(self, listener):
         """Called by a listener's cleanup: delete the queues it owns."""
+        with self._waiter_lock:
+            deleter = self._deleter
+        if deleter is not None and not deleter.flush(5.0):
+            LOG.warning('Claimed messages still undeleted after 5 s')
         for queue in listener.owned:
             try:
                 self.client.delete_queue(queue)
@@ -397,8 +411,11 @@ class ZaqarDriver(base.BaseDriver):
     def cleanup(self):
         with self._waiter_lock:
             waiter, self._waiter = self._waiter, None
+            deleter, self._deleter = self._deleter, None
         if waiter is not None:
             waiter.stop()
+        if deleter is not None:
+            deleter.stop()
         if self.push is not None:
             self.push.close()
         self.client.close()

@@ -39,6 +39,8 @@ from zaqar_trove_tests.rpc import errors
 JSON = 'application/json'
 JSON_PATCH = 'application/openstack-messaging-v2.0-json-patch'
 MAX_IDLE = 32
+#: Seconds a claim hides the messages it took from other consumers.
+CLAIM_TTL = 60
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError,
           ConnectionResetError, ConnectionAbortedError)
 
@@ -107,7 +109,7 @@ class ZaqarClient:
                                timeout=timeout)
         return (data or {}).get('messages') or []
 
-    def claim(self, queue, limit=1, ttl=60, grace=60):
+    def claim(self, queue, limit=1, ttl=CLAIM_TTL, grace=60):
         """Claim up to ``limit`` messages for ``ttl`` seconds.
 
         Safe for competing consumers, unlike ``pop`` (Zaqar's pop claims
@@ -120,9 +122,13 @@ class ZaqarClient:
         return (data or {}).get('messages') or []
 
     def delete(self, queue, ids):
-        """Delete messages by id (claimed by us, or in any state)."""
-        self.request('DELETE', queue, '/messages?' + parse.urlencode(
-            {'ids': ','.join(ids)}))
+        """Delete messages by id (claimed by us, or in any state).
+
+        The commas between ids stay literal: Zaqar reads ``%2C`` as part
+        of one id and deletes nothing.
+        """
+        self.request('DELETE', queue, '/messages?ids=' + ','.join(
+            parse.quote(msg_id, safe='') for msg_id in ids))
 
     def list(self, queue, marker=None, limit=20):
         """Non-destructive listing (echo included) after ``marker``.

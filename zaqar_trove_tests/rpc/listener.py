@@ -13,11 +13,15 @@
 """RPC servers and notification listeners: read queues, yield messages.
 
 A listener reads several queues (``Source``). Queues with competing
-consumers (topics, notification pools) are read with a claim followed at
-once by a delete of what was claimed, and only then dispatched: each
-message reaches one consumer and is gone before it is dispatched
-(at-most-once, as oslo.messaging acknowledges RPC requests before
-dispatch). Zaqar's one-request ``pop`` would be faster but is not safe
+consumers (topics, notification pools) are read with claims: each message
+reaches one consumer. An RPC server dispatches what it claimed at once
+and the ``deleter`` deletes it in the background while the claim hides it
+(oslo acknowledges RPC requests before dispatch; rabbit's acknowledgement
+is not waited for either); a notification listener deletes what it
+claimed before dispatching. A read takes more than oslo asks for when
+pushes announced more, or the previous read filled its page: the rest
+waits in a buffer, so one claim and one delete serve a burst. Zaqar's
+one-request ``pop`` would be faster but is not safe
 between competing consumers (its 1 s claim on a whole-second clock lets a
 concurrent pop take the same message); it is used only where one reader
 exists (a server's own queue). Fanout queues are *observed*: listed after
@@ -52,6 +56,7 @@ from oslo_messaging._drivers import base
 
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import httpclient
 from zaqar_trove_tests.rpc import incoming as zincoming
 
 LOG = logging.getLogger(__name__)
@@ -251,7 +256,7 @@ class ZaqarListener(base.PollStyleListener):
         for source in due:
             self._next = (self._sources.index(source) + 1) % len(
                 self._sources)
-            want = max(1, wanted - found)
+            want = self._batch(source, wanted - found)
             try:
                 messages = self._read(source, want)
             except errors.Unreachable as exc:
@@ -296,6 +301,20 @@ class ZaqarListener(base.PollStyleListener):
             self._active_at = time.monotonic()
         return found
 
+    @staticmethod
+    def _batch(source, wanted):
+        """How many messages to read from ``source`` at once.
+
+        More than oslo asks for when pushes announced more, or the last
+        read filled its page: the rest waits in the buffer, already taken,
+        and one claim (and one delete) serves them all.
+        """
+        if source.mode == 'observe':
+            return PAGE
+        if source.more:
+            return PAGE
+        return min(PAGE, max(1, wanted, len(source.pending)))
+
     def _check_lag(self, source, messages):
         for message in messages:
             if (_envelope_id(message) not in source.pending and
@@ -308,12 +327,21 @@ class ZaqarListener(base.PollStyleListener):
             return self._observe(source)
         if source.mode == 'pop':
             return self._client.pop(source.queue, want)
+        claimed_at = time.monotonic()
         messages = self._client.claim(source.queue, want)
-        if messages:
-            # Delete before dispatch: at-most-once, as oslo acknowledges
-            # before dispatching. Undeleted messages are not dispatched;
-            # Zaqar hands them out again when the claim expires.
-            self._client.delete(source.queue, [m['id'] for m in messages])
+        if not messages:
+            return messages
+        ids = [m['id'] for m in messages]
+        if self._notifications:
+            # Deleted before dispatch: undeleted messages are not
+            # dispatched, Zaqar hands them out again when the claim
+            # expires.
+            self._client.delete(source.queue, ids)
+        else:
+            # RPC: dispatched at once, deleted in the background while
+            # the claim hides them (see ``deleter``).
+            self.driver.deleter().add(source.queue, ids,
+                                      claimed_at + httpclient.CLAIM_TTL)
         return messages
 
     def _unreachable(self, exc):
