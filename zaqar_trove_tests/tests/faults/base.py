@@ -163,17 +163,20 @@ class ServiceFaultTest(FaultTest):
             service.start(wait=False)
         service.wait_ready()
 
-    def interrupt(self, service, stream, during=None, action='kill'):
+    def interrupt(self, service, stream, during=None, action='kill',
+                  noticed=True):
         """``action`` (kill or stop) ``service`` and start it again.
 
-        It is started once the stream's callers noticed the outage and
-        ``during()`` (checks made while it is down) returned.
+        It is started once ``during()`` (checks made while it is down)
+        returned and, if ``noticed``, the stream's callers noticed the
+        outage.
 
         :returns: an ``Interruption``.
         """
         down = time.monotonic()
         getattr(service, action)()
-        stream.wait_outage_seen(down)
+        if noticed:
+            stream.wait_outage_seen(down)
         if during is not None:
             during()
         service.start()
