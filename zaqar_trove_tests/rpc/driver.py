@@ -157,14 +157,16 @@ class ZaqarDriver(base.BaseDriver):
     # -- sending ---------------------------------------------------------
 
     def post(self, queue, bodies, ttl, retry=None, deadline=None,
-             grant=None):
+             grant=None, data=None):
         """Post envelopes; oslo exceptions on failure.
 
         :param deadline: monotonic time after which to stop retrying and
             raise ``MessagingTimeout``.
+        :param data: ``bodies`` already encoded by ``encode_post``.
         """
         try:
-            data = self.client.encode_post(bodies, ttl)
+            if data is None:
+                data = self.client.encode_post(bodies, ttl)
         except errors.TooLarge as exc:
             raise om.MessageDeliveryFailure(str(exc))
         delay = self.settings.retry_interval
@@ -255,15 +257,17 @@ class ZaqarDriver(base.BaseDriver):
         deadline = None if left is None else time.monotonic() + left
         try:
             try:
-                self.client.encode_post([body], self.settings.reply_ttl)
+                data = self.client.encode_post([body],
+                                               self.settings.reply_ttl)
             except errors.TooLarge as exc:
                 failure = om.MessageDeliveryFailure(
                     'reply not sent: %s' % exc)
                 body = envelope.reply(
                     request['mid'], failure=common.serialize_remote_exception(
                         (type(failure), failure, None)))
+                data = None
             self.post(queue, [body], self.settings.reply_ttl, retry=None,
-                      deadline=deadline, grant=grant)
+                      deadline=deadline, grant=grant, data=data)
         except om.MessagingException as exc:
             if raise_errors:
                 raise om.MessageDeliveryFailure(str(exc))

@@ -18,7 +18,8 @@ Callers register a ``msg_id`` (``listen``), post their request, and
 nobody (the caller gave up) are dropped.
 
 The reply queue has one reader, so with push the pushed body is used as
-is (no read before delivery); the thread then pops the queue empty once
+is (no read before delivery; the push thread hands it to the caller
+directly); the waiter thread then pops the queue empty once
 pushes pause, to delete what was delivered and to pick up anything a lost
 push missed (duplicates are recognised by envelope id). Without push the
 thread polls only while calls are outstanding, pausing from
@@ -51,7 +52,8 @@ LOG = logging.getLogger(__name__)
 
 _KICK = object()
 _STOP = object()
-_DRAIN_DELAY = 0.05
+_PUSHED = object()
+_DRAIN_DELAY = 0.5
 _DRAIN_EVERY = 1.0
 
 
@@ -79,7 +81,7 @@ class ReplyWaiter:
         self._since = time.monotonic()
         self._client.ensure_queue(self.queue)
         if self._push is not None:
-            self._push.subscribe(self.queue, self._inbox.put)
+            self._push.subscribe(self.queue, self._on_push)
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name='zaqar-reply-waiter')
         self._thread.start()
@@ -163,7 +165,7 @@ class ReplyWaiter:
     def stop(self):
         """Stop the thread and delete the reply queue (best effort)."""
         if self._push is not None:
-            self._push.unsubscribe(self.queue, self._inbox.put)
+            self._push.unsubscribe(self.queue, self._on_push)
         self._inbox.put(_STOP)
         self._thread.join(10)
         try:
@@ -171,6 +173,18 @@ class ReplyWaiter:
         except errors.ZaqarError as exc:
             LOG.warning('Could not delete reply queue %s: %s', self.queue,
                         exc)
+
+    def _on_push(self, body):
+        """In the push thread: hand a pushed reply to its caller at once.
+
+        The waiter thread only hears of it, to drain the queue later;
+        ``None`` (a subscription (re)started) asks it to drain now.
+        """
+        if body is None:
+            self._inbox.put(None)
+            return
+        self._deliver(body)
+        self._inbox.put(_PUSHED)
 
     # -- the waiter thread ----------------------------------------------
 
@@ -191,8 +205,7 @@ class ReplyWaiter:
                 item = None
             if item is _STOP:
                 return
-            if isinstance(item, dict):
-                self._deliver(item)
+            if item is _PUSHED:
                 if dirty_since is None:
                     dirty_since = time.monotonic()
                 if time.monotonic() - dirty_since < _DRAIN_EVERY:
