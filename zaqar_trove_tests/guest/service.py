@@ -94,21 +94,23 @@ class Recorder(om.Serializer):
 class InstanceLabel(om.Serializer):
     """Trove's ``ConductorGuestSerializer`` with this guest's instance id.
 
-    Trove's labels encrypted payloads with ``CONF.guest_id``, one guest
-    per agent process; a stand-in process serves several, so the label
+    Trove's labels what it encrypts with ``CONF.guest_id``, one guest per
+    agent process; a stand-in process serves several, so the label
     (``csz-instance-id``, which the conductor uses to pick the key) is set
-    to the stand-in's own id after Trove's serializer encrypted.
+    to the stand-in's own id after Trove's serializer encrypted. Without a
+    key Trove's serializer neither encrypts nor labels: nor does this.
     """
 
     KEY = 'csz-instance-id'
 
-    def __init__(self, inner, instance_id):
+    def __init__(self, inner, instance_id, encrypted):
         self._inner = inner
         self._instance_id = instance_id
+        self._encrypted = encrypted
 
     def serialize_entity(self, ctxt, entity):
         value = self._inner.serialize_entity(ctxt, entity)
-        if isinstance(value, str) and self.KEY in value:
+        if self._encrypted:
             data = json.loads(value)
             data[self.KEY] = self._instance_id
             value = json.dumps(data)
@@ -116,7 +118,7 @@ class InstanceLabel(om.Serializer):
 
     def serialize_context(self, ctxt):
         value = self._inner.serialize_context(ctxt)
-        if isinstance(value, dict) and self.KEY in value:
+        if self._encrypted:
             value = dict(value, **{self.KEY: self._instance_id})
         return value
 
@@ -144,7 +146,8 @@ def conductor_api_class(trove):
                 self._key)
             return om.get_rpc_client(
                 self._transport, target, version_cap=version_cap,
-                serializer=InstanceLabel(secure, self._instance_id))
+                serializer=InstanceLabel(secure, self._instance_id,
+                                         self._key is not None))
 
     return GuestConductorAPI
 
@@ -157,10 +160,12 @@ class GuestStandIn:
     :param report: send heartbeats and backup updates to the conductor.
     :param workers: dispatch threads (oslo's default; 1 handles requests
         one at a time, in order).
+    :param transport: an oslo.messaging transport to share instead of
+        one of its own on ``transport_url`` (``stop`` leaves it open).
     """
 
-    def __init__(self, instance_id, transport_url, key=None, report=True,
-                 conf=None, workers=None):
+    def __init__(self, instance_id, transport_url=None, key=None,
+                 report=True, conf=None, workers=None, transport=None):
         self.trove = troveenv.load()
         self.instance_id = instance_id
         self.key = key
@@ -177,6 +182,7 @@ class GuestStandIn:
                 key))
         self._url = transport_url
         self._workers = workers
+        self._shared = transport
 
     @property
     def target(self):
@@ -191,7 +197,7 @@ class GuestStandIn:
 
     def start(self):
         """Listen (raises oslo.messaging's errors, e.g. no grants)."""
-        self.transport = om.get_rpc_transport(
+        self.transport = self._shared or om.get_rpc_transport(
             self.conf, url=self._url,
             allowed_remote_exmods=self.trove.rpc.get_allowed_exmods())
         try:
@@ -202,7 +208,8 @@ class GuestStandIn:
             self.server.start(override_pool_size=self._workers)
         except Exception:
             self.server = None
-            self.transport.cleanup()
+            if self._shared is None:
+                self.transport.cleanup()
             self.transport = None
             raise
         return self
@@ -216,5 +223,5 @@ class GuestStandIn:
                 server.stop()
                 server.wait()
         finally:
-            if transport is not None:
+            if transport is not None and self._shared is None:
                 transport.cleanup()

@@ -21,8 +21,6 @@ URLs, as a guest holding no credentials uses it (``signed``).
 
 from urllib import parse
 
-from zaqar_trove_tests.rpc import options as zoptions
-
 #: Query parameters that carry an identity (replaced, never kept).
 IDENTITY_KEYS = frozenset((
     'auth', 'auth_mode', 'token', 'signed_urls_file', 'username', 'user_id',
@@ -62,11 +60,3 @@ def signed(url, signed_urls_file):
     query = [(k, v) for k, v in query if k in SIGNED_KEEP]
     query += [('auth_mode', 'signed'), ('signed_urls_file', signed_urls_file)]
     return _join(parts, hosts, query)
-
-
-def queue_prefix(url):
-    """The prefix of the driver's queue names for ``url``."""
-    _, _, query = _split(url)
-    default = next(opt.default for opt in zoptions.DRIVER_OPTS
-                   if opt.dest == 'queue_prefix')
-    return dict(query).get('queue_prefix', default)
