@@ -18,8 +18,9 @@ Brings up its own local stack in ``--state-dir`` (default
 takes down what it started, and writes ``bench-<time>.json``, ``.md``
 and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 
-- ``floor``: Zaqar's primitives and the floor call (``floor``);
-- ``calls``: call() latency and calls/s per transport, servers, callers;
+- ``floor``: Zaqar's primitives, one request at a time;
+- ``calls``: call() latency and calls/s per transport, servers, callers,
+  and the floor call, taking turns (``rpcbench.interleaved``);
 - ``casts``: cast throughput, sent and received;
 - ``idle``: idle guests (push and poll steps), after a no-guest baseline;
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
@@ -31,6 +32,7 @@ everything for a smoke run.
 
 import argparse
 import json
+import logging
 import os
 import shlex
 import signal
@@ -40,7 +42,6 @@ import traceback
 
 from zaqar_trove_tests.bench import floor
 from zaqar_trove_tests.bench import idle
-from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
 from zaqar_trove_tests.bench import report
 from zaqar_trove_tests.bench import rpcbench
@@ -79,7 +80,10 @@ def parser():
     p.add_argument('--servers', default='1,2', type=_ints)
     p.add_argument('--callers', default='1,8,32', type=_ints)
     p.add_argument('--duration', default=6.0, type=float,
-                   help='seconds per call cell')
+                   help='seconds per call cell (all rounds together)')
+    p.add_argument('--rounds', default=3, type=int,
+                   help='call cells are measured in this many blocks, '
+                        'taking turns with the other transports')
     p.add_argument('--samples', default=200, type=int,
                    help='samples per Zaqar primitive')
     p.add_argument('--casts', default=1000, type=int)
@@ -107,36 +111,40 @@ def _quick(args):
 
 
 def _floor(target, args, log_dir, echo):
-    out = {'primitives': floor.primitives(target, args.samples)}
-    prims = out['primitives']
+    prims = floor.primitives(target, args.samples)
     echo('  primitives p50 (ms): ' + ', '.join(
         '%s %.1f' % (name, prims[name]['p50']) for name in prims))
-    for key, claim in (('pingpong', False), ('pingpong_claim', True)):
-        ping = floor.PingPong(target, log_dir, claim=claim)
-        cells = []
-        try:
-            for i in range(10):
-                ping.call(i)
-            for callers in args.callers:
-                cell = load.run(ping.call, callers, args.duration)
-                cells.append(cell)
-                echo('  %s %2d caller(s): p50 %.1f ms, %.0f calls/s' % (
-                    'floor call' + (', claiming' if claim else ''),
-                    callers, cell['latency_ms']['p50'],
-                    cell['calls_per_s']))
-        finally:
-            ping.close()
-        out[key] = cells
-    return out
+    return {'primitives': prims}
 
 
 def _calls(target, args, log_dir, echo):
-    cells = []
-    for transport in args.transports:
-        cells += rpcbench.call_matrix(target, transport, args.servers,
-                                      args.callers, args.duration, log_dir,
-                                      echo=echo)
-    return cells
+    """The floor calls and every transport, interleaved (see rpcbench)."""
+    systems = []
+    try:
+        systems.append(floor.PingPong(target, log_dir))
+        systems.append(floor.PingPong(target, log_dir, claim=True))
+        for transport in args.transports:
+            for count in args.servers:
+                systems.append(rpcbench.RpcSystem(target, transport, count,
+                                                  log_dir))
+        return rpcbench.interleaved(target, systems, args.callers,
+                                    args.duration, args.rounds, echo=echo)
+    finally:
+        for system in systems:
+            system.close()
+
+
+def _split_floor_calls(results):
+    """Floor-call cells go with the floor, the others stay calls."""
+    cells = results.get('calls')
+    if not cells:
+        return
+    floor_part = results.setdefault('floor', {})
+    floor_part['pingpong'] = [c for c in cells if c['transport'] == 'floor']
+    floor_part['pingpong_claim'] = [c for c in cells
+                                    if c['transport'] == 'floor-claim']
+    results['calls'] = [c for c in cells
+                        if not c['transport'].startswith('floor')]
 
 
 def _casts(target, args, log_dir, echo):
@@ -202,6 +210,16 @@ def write(results, out_dir, stamp):
     return paths
 
 
+def _log_to(path):
+    """Library logs (drivers, oslo) go to a file, not the console."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter(
+        '%(asctime)s %(levelname)s %(name)s: %(message)s'))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
 def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -228,6 +246,7 @@ def run(args, echo=print):
                'config': {k: v for k, v in vars(args).items()}}
     echo('machine: %(cores)s cores, load %(load_1_5_15)s' %
          results['machine'])
+    _log_to(os.path.join(log_dir, 'bench.log'))
     stack = control.Stack(args.state_dir or os.path.join(os.getcwd(),
                                                          '.bench-stack'))
     stages = [s for s in STAGES if s in args.stages and s != 'suite']
@@ -265,6 +284,7 @@ def run(args, echo=print):
         except Exception:
             results['errors']['suite'] = traceback.format_exc()
             echo('  suite FAILED:\n%s' % results['errors']['suite'])
+    _split_floor_calls(results)
     results['machine_after'] = machine.describe()
     results['wall_s'] = time.monotonic() - started
     results['targets'] = targets.judge(results)

@@ -20,7 +20,8 @@ the websocket push of that message). ``PingPong`` is the call a driver
 cannot beat: the caller posts a request, a responder process gets it
 pushed and posts a reply, the caller gets the reply pushed -- two posts
 and two deliveries, nothing else. With ``claim`` the responder also
-claims and deletes the request first, as competing consumers must.
+claims the request first, as competing consumers must (and deletes it
+once the reply is posted).
 Message bodies have the size of the driver's request and reply
 envelopes.
 """
@@ -124,9 +125,16 @@ def _post_push(http, pushes, queue, samples):
 
 
 class PingPong:
-    """The minimal call over Zaqar; a responder process answers."""
+    """The minimal call over Zaqar; a responder process answers.
+
+    Usable as a system of ``rpcbench.interleaved`` (transport ``floor``
+    or ``floor-claim``).
+    """
+
+    servers = 1
 
     def __init__(self, target, log_dir, claim=False):
+        self.transport = 'floor-claim' if claim else 'floor'
         self._http = target.http()
         self.request_queue = _queue('req')
         self.reply_queue = _queue('rep')
@@ -150,6 +158,9 @@ class PingPong:
         self._http.post(self.request_queue, {'id': key, 'pad': REQUEST_PAD})
         if not event.wait(timeout):
             raise TimeoutError('no reply pushed within %d s' % timeout)
+
+    def pids(self):
+        return [self.worker.pid]
 
     def close(self):
         self.worker.stop()

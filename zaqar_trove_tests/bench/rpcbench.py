@@ -28,6 +28,7 @@ import oslo_messaging as om
 from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
 from zaqar_trove_tests.bench import spawn
+from zaqar_trove_tests.bench import stats
 from zaqar_trove_tests.rpc import options
 
 
@@ -72,36 +73,105 @@ def _meter(target, workers):
     return machine.CpuMeter(sources)
 
 
-def call_matrix(target, transport, server_counts, caller_counts, duration,
-                log_dir, warmup=20, echo=print):
-    """Latency and calls/s for each (servers, callers) on one transport.
+class RpcSystem:
+    """RPC servers (worker processes) and a client on one transport."""
 
-    :returns: list of cells ``{transport, servers, callers, ...load.run,
-        cpu}``.
-    """
-    url = target.url(transport)
-    cells = []
-    for count in server_counts:
+    def __init__(self, target, transport, count, log_dir):
+        self.transport = transport
+        self.servers = count
+        url = target.url(transport)
         topic = 'bench-call-%s' % uuid.uuid4().hex[:8]
-        workers = servers(url, topic, count, log_dir)
-        client = Client(url, topic)
+        self.workers = servers(url, topic, count, log_dir)
         try:
-            for i in range(warmup):
-                client.call(i)
-            for callers in caller_counts:
-                meter = _meter(target, workers).start()
-                result = load.run(client.call, callers, duration)
-                result['cpu'] = meter.stop()
-                result.update(transport=transport, servers=count)
-                cells.append(result)
-                lat = result['latency_ms']
-                echo('  %-6s %d server(s) %2d caller(s): p50 %s ms, '
-                     '%.0f calls/s, %d errors' % (
-                         transport, count, callers, _ms(lat['p50']),
-                         result['calls_per_s'], result['errors']))
-        finally:
-            client.close()
-            spawn.stop_all(workers)
+            self.client = Client(url, topic)
+        except Exception:
+            spawn.stop_all(self.workers)
+            raise
+
+    def call(self, i=0):
+        self.client.call(i)
+
+    def pids(self):
+        return [w.pid for w in self.workers]
+
+    def close(self):
+        self.client.close()
+        spawn.stop_all(self.workers)
+
+
+class _Cell:
+    """What the rounds of one (system, callers) add up to."""
+
+    def __init__(self, system, callers):
+        self.system = system
+        self.callers = callers
+        self.samples = []
+        self.calls = self.errors = 0
+        self.error_types = {}
+        self.wall = 0.0
+        self.cpu = {}
+
+    def add(self, result, cpu):
+        self.samples += result['samples_ms']
+        self.calls += result['calls']
+        self.errors += result['errors']
+        for name, n in result['error_types'].items():
+            self.error_types[name] = self.error_types.get(name, 0) + n
+        wall = cpu.pop('wall_s')
+        self.wall += wall
+        for name, share in cpu.items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + share * wall
+
+    def result(self):
+        wall = self.wall or 1.0
+        return {'transport': self.system.transport,
+                'servers': self.system.servers, 'callers': self.callers,
+                'calls': self.calls, 'errors': self.errors,
+                'error_types': self.error_types, 'wall_s': self.wall,
+                'calls_per_s': stats.rate(self.calls, self.wall),
+                'latency_ms': stats.summary(self.samples),
+                'samples_ms': self.samples,
+                'cpu': {name: used / wall for name, used in self.cpu.items()}}
+
+
+def interleaved(target, systems, caller_counts, duration, rounds=3,
+                warmup=10, echo=print):
+    """Latency and calls/s of each system at each number of callers.
+
+    Systems take turns in ``rounds`` short blocks per number of callers,
+    so that a shared machine's changing load falls on all of them alike
+    and their ratios hold.
+
+    :param systems: objects with ``transport``, ``servers``, ``call(i)``
+        and ``pids()`` (the server processes).
+    :returns: one cell per (system, callers), in that order, as
+        ``load.run`` plus ``transport``, ``servers`` and ``cpu`` (share
+        of one core per service, ``servers`` and ``callers``).
+    """
+    for system in systems:
+        for i in range(warmup):
+            system.call(i)
+    cells = []
+    for callers in caller_counts:
+        row = [_Cell(system, callers) for system in systems]
+        for _ in range(rounds):
+            for cell in row:
+                sources = dict(target.cpu_sources())
+                sources['servers'] = cell.system.pids
+                sources['callers'] = lambda: [os.getpid()]
+                meter = machine.CpuMeter(sources).start()
+                result = load.run(cell.system.call, callers,
+                                  duration / float(rounds))
+                cell.add(result, meter.stop())
+        for cell in row:
+            done = cell.result()
+            cells.append(done)
+            echo('  %-11s %d server(s) %2d caller(s): p50 %s ms, p90 %s '
+                 'ms, %.0f calls/s, %d errors' % (
+                     done['transport'], done['servers'], callers,
+                     _ms(done['latency_ms']['p50']),
+                     _ms(done['latency_ms']['p90']), done['calls_per_s'],
+                     done['errors']))
     return cells
 
 

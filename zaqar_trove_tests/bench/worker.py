@@ -29,7 +29,8 @@ Specs:
   "project": ..., "request_queue": q, "reply_queue": r, "claim": bool}``:
   Zaqar's primitives only. Each pushed request is answered by posting
   ``{"id": ...}`` to the reply queue; with ``claim`` the request is
-  first claimed and deleted (what a competing consumer must do).
+  first claimed (what a competing consumer must do), and deleted after
+  the reply is posted.
 """
 
 import collections
@@ -198,23 +199,29 @@ class FloorWorker:
         from zaqar_trove_tests.bench import floor
 
         spec = self._spec
+        claimed = None
         if spec.get('claim'):
-            body = None
-            deadline = time.monotonic() + 5
-            while body is None and time.monotonic() < deadline:
-                messages = self._http.claim(spec['request_queue'])
-                if messages:
-                    self._http.delete(spec['request_queue'],
-                                      [messages[0]['id']])
-                    body = messages[0]['body']
-                else:
-                    time.sleep(0.002)
-            if body is None:
+            claimed = self._claim()
+            if claimed is None:
                 self.received.add('lost')
                 return
+            body = claimed['body']
         self.received.add('echo')
         self._http.post(spec['reply_queue'], {'id': body['id'],
                                               'pad': floor.REPLY_PAD})
+        if claimed is not None:
+            # After the reply: the claim hides the request meanwhile.
+            self._http.delete(spec['request_queue'], [claimed['id']])
+
+    def _claim(self):
+        """One claimed request (pushes may arrive before the store)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            messages = self._http.claim(self._spec['request_queue'])
+            if messages:
+                return messages[0]
+            time.sleep(0.002)
+        return None
 
     def stats(self):
         return {'received': self.received.snapshot()}
