@@ -17,6 +17,6 @@
 ``cli`` (``python -m zaqar_trove_tests.guest``) serves several until
 SIGTERM; ``controlplane`` runs Trove's own control-plane code (its
 database, ``trove.guestagent.api.API``, the conductor) in the test
-process; ``troveenv`` imports Trove beside tempest; ``urls`` derives
-transport URLs. Imports neither tempest nor the tests.
+process; ``troveenv`` imports Trove beside tempest. Imports neither
+tempest nor the tests.
 """

@@ -169,21 +169,6 @@ class ControlPlane:
                 else:
                     self.conf.clear_override(name)
 
-    def share_guest_queues(self, instance_id, expires):
-        """Pre-signed URLs a guest of the instance needs, and no more.
-
-        Its own queues (``guestagent.<id>``: server, topic, fanout) to
-        read, and the conductor's topic to post to; from the zaqar://
-        driver (``share_server_queues``). ``expires``:
-        ``YYYY-MM-DDTHH:MM:SS`` UTC.
-        """
-        # oslo.messaging keeps the driver in Transport._driver.
-        driver = self.transport._driver
-        target = om.Target(topic='guestagent.%s' % instance_id,
-                           server=instance_id)
-        return driver.share_server_queues(
-            target, expires, send_topics=[(None, self.conf.conductor_queue)])
-
     def guest_queues(self, instance_id):
         """The zaqar:// driver's queues of the instance's guest.
 

@@ -180,7 +180,7 @@ class GuestStandIn:
             self.trove.secure_serializer.SecureSerializer(
                 self.trove.serializer.TroveRequestContextSerializer(None),
                 key))
-        self._url = transport_url
+        self.url = transport_url
         self._workers = workers
         self._shared = transport
 
@@ -198,7 +198,7 @@ class GuestStandIn:
     def start(self):
         """Listen (raises oslo.messaging's errors, e.g. no grants)."""
         self.transport = self._shared or om.get_rpc_transport(
-            self.conf, url=self._url,
+            self.conf, url=self.url,
             allowed_remote_exmods=self.trove.rpc.get_allowed_exmods())
         try:
             self.server = om.get_rpc_server(

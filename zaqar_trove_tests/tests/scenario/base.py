@@ -24,11 +24,11 @@ from tempest import config
 from tempest import test
 
 from zaqar_trove_tests.common import clients
+from zaqar_trove_tests.common import rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.guest import controlplane
 from zaqar_trove_tests.guest import service
 from zaqar_trove_tests.guest import troveenv
-from zaqar_trove_tests.guest import urls
 
 CONF = config.CONF
 
@@ -88,9 +88,7 @@ class TroveScenarioTest(test.BaseTestCase):
         """The control plane's transport URL."""
         url = getattr(CONF.zaqar_trove, URL_OPTIONS[cls.transport])
         if cls.transport == 'zaqar' and cls.own_project:
-            creds = cls.os_primary.credentials
-            url = urls.with_identity(url, creds.user_id, creds.password,
-                                     creds.project_id)
+            url = rpc_urls.for_credentials(url, cls.os_primary.credentials)
         return url
 
     @classmethod

@@ -13,13 +13,13 @@
 """Guest isolation as Trove would deploy guests on ``zaqar://``.
 
 A guest holds no keystone credentials, only the pre-signed URLs Trove's
-control plane mints for it (the driver's ``share_server_queues``): read
-its own ``guestagent.<id>`` queues, post to the conductor's topic. What
+control plane mints for it (the driver's ``share_server_queues``, through
+``common.rpc_guests``): read its own ``guestagent.<id>`` queues, post to
+the conductor's topic. What
 RabbitMQ cannot offer (its guests share one account), so there is no
 RabbitMQ control.
 """
 
-import datetime
 import json
 import os
 import shutil
@@ -30,9 +30,7 @@ from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions
 
-from zaqar_trove_tests.guest import urls
-from zaqar_trove_tests.services import auth
-from zaqar_trove_tests.services import messaging
+from zaqar_trove_tests.common import rpc_guests
 from zaqar_trove_tests.tests.scenario import base
 
 CONF = config.CONF
@@ -73,27 +71,22 @@ class GuestIsolationTest(base.TroveScenarioTest):
 
     @classmethod
     def signed_url(cls, instance_id):
-        """The transport URL of a guest holding only its own grants."""
-        expires = (datetime.datetime.now(datetime.timezone.utc) +
-                   datetime.timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%S')
-        grants = cls.control.share_guest_queues(instance_id, expires)
-        path = os.path.join(cls.grants_dir, '%s.json' % instance_id)
-        with open(path, 'w') as f:
-            json.dump(grants, f)
-        return urls.signed(cls.transport_url, path)
+        """The transport URL of a guest holding only its own grants.
+
+        The grants (written to ``<grants_dir>/<id>.json``): its own
+        queues, and posting to the conductor's topic.
+        """
+        target = om.Target(topic='guestagent.%s' % instance_id,
+                           server=instance_id)
+        conductor = (None, cls.control.conf.conductor_queue)
+        url, _ = rpc_guests.signed_guest_url(
+            cls.control.transport, cls.transport_url, target,
+            cls.grants_dir, send_topics=[conductor])
+        return url
 
     def grants(self, instance_id):
         with open(os.path.join(self.grants_dir, '%s.json' % instance_id)) as f:
             return json.load(f)
-
-    def messages_as(self, grant):
-        """A MessagesClient speaking with one pre-signed URL only."""
-        return self.zaqar.as_(messaging.MessagesClient,
-                              lambda url: auth.signed_url(url, grant))
-
-    def claims_as(self, grant):
-        return self.zaqar.as_(messaging.ClaimsClient,
-                              lambda url: auth.signed_url(url, grant))
 
     @decorators.idempotent_id('4eea4140-dfd0-4549-bca7-42354eb1dc9b')
     def test_signed_guests_serve_trove(self):
@@ -147,13 +140,13 @@ class GuestIsolationTest(base.TroveScenarioTest):
                          [m['body']['msg']['method'] for m in before])
 
         intruder = next(iter(self.guests))
-        intruder_url = urls.signed(self.transport_url, os.path.join(
-            self.grants_dir, '%s.json' % intruder))
         self.assertRaises(om.MessagingException, self.start_guest, victim,
-                          self.addCleanup, url=intruder_url)
+                          self.addCleanup,
+                          url=self.guests[intruder].url)
 
         for grant in self.grants(intruder):
-            messages, claims = self.messages_as(grant), self.claims_as(grant)
+            clients = rpc_guests.grant_clients(self.zaqar, grant)
+            messages, claims = clients.messages, clients.claims
             self.assertRaises(exceptions.NotFound, messages.list_messages,
                               queues['topic'], echo=True)
             self.assertRaises(exceptions.NotFound, claims.claim_messages,
@@ -169,8 +162,9 @@ class GuestIsolationTest(base.TroveScenarioTest):
                                   for p in g['paths']))
         self.assertEqual(
             [before[0]['id']],
-            [m['id'] for m in self.messages_as(topic_grant).list_messages(
-                queues['topic'], echo=True)['messages']])
+            [m['id'] for m in rpc_guests.grant_clients(
+                self.zaqar, topic_grant).messages.list_messages(
+                    queues['topic'], echo=True)['messages']])
 
         after = self.zaqar.messages.list_messages(queues['topic'],
                                                   echo=True)['messages']
