@@ -107,6 +107,10 @@ function zaqar_trove_mask {
 # in devstack's venv, where Trove's control plane runs.
 function install_zaqar_trove {
     setup_develop "$ZAQAR_TROVE_DIR"
+    if is_service_enabled ztt-guest && ! is_service_enabled trove; then
+        # shellcheck disable=SC2086 # a list of requirement specifiers
+        pip_install $ZAQAR_TROVE_STANDIN_PIPS
+    fi
 }
 
 # create_zaqar_trove_accounts - the transport's project and its two users.

@@ -56,6 +56,10 @@ function iniget {
     "$ZTT_REAL_PYTHON" -S "$ZTT_STUB_DIR/ini.py" get "$@"
 }
 
+function pip_install {
+    echo "pip_install $*" >> "$ZTT_RECORD"
+}
+
 function setup_develop {
     echo "setup_develop $*" >> "$ZTT_RECORD"
 }

@@ -242,6 +242,7 @@ class TestPluginPhases(base.GateTestCase):
         self.assertEqual('http://10.0.0.5/identity', settings.auth_url)
         self.assertEqual(['ws://10.0.0.5:9000'], settings.websocket_url)
         self.assertIn('setup_develop %s' % base.REPO, recorded)
+        self.assertNotIn('pip_install trove', recorded)
         for line in ('get_or_create_project trove-rpc Default',
                      'get_or_create_user trove-rpc Default',
                      'get_or_create_user trove-guest Default',
@@ -359,6 +360,8 @@ class TestStandins(base.GateTestCase):
                       '--config-file %s' % (self.host.path('python'), conf),
                       recorded)
         self.assertFalse([r for r in recorded if 'get_or_create' in r])
+        # Trove is not deployed on a subnode: the stand-ins need its code.
+        self.assertIn('pip_install trove', recorded)
 
     def test_standins_need_guest_ids(self):
         result = self.host.phases('stack extra', **self.env)
