@@ -50,6 +50,7 @@ from tempest.lib import exceptions as lib_exc
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import fault_inputs
 from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common import resources
 from zaqar_trove_tests.common import rpc_endpoints
 from zaqar_trove_tests.common import rpc_guests
 from zaqar_trove_tests.common import waiters
@@ -135,15 +136,21 @@ class BadInputZaqarTest(rpc_base.ZaqarMixin, BadInputContract):
                                         self.target)[mode]
 
     def post(self, queue, bodies):
-        self.zaqar.messages.post_messages(
-            queue, [{'body': body, 'ttl': TTL} for body in bodies])
+        """Post ``bodies`` in one batch; the ids Zaqar gave them."""
+        return resources.post(self.zaqar, queue, bodies, ttl=TTL)
 
-    def wait_empty(self, queue):
-        """Wait until ``queue`` holds no message, claimed or not."""
-        waiters.wait_until(
-            lambda: self.zaqar.queues.show_queue_stats(
-                queue)['messages']['total'] == 0, WAIT, interval=0.2,
-            what='queue %s empty' % queue)
+    def wait_removed(self, queue, ids):
+        """Wait until no message of ``ids`` is left, claimed or not.
+
+        (By id: stats and claimed listings hit known Zaqar defects.)
+        """
+        def removed():
+            try:
+                self.zaqar.messages.show_messages(queue, ids)
+            except lib_exc.NotFound:
+                return True
+        waiters.wait_until(removed, WAIT, interval=0.2,
+                           what='messages removed from %s' % queue)
 
     def dropped(self, queue):
         return [m for m in self.log.messages(DROPPED) if queue in m]
@@ -153,9 +160,9 @@ class BadInputZaqarTest(rpc_base.ZaqarMixin, BadInputContract):
         malformed = fault_inputs.zaqar_malformed()
         expired = fault_inputs.zaqar_expired_call(self.queue('pop'))
         goods = self.goods(2, mode)
-        self.post(queue, [fault_inputs.good_cast(goods[0])] +
-                  [body for _, body in malformed] + [expired] +
-                  [fault_inputs.good_cast(goods[1])])
+        ids = self.post(queue, [fault_inputs.good_cast(goods[0])] +
+                        [body for _, body in malformed] + [expired] +
+                        [fault_inputs.good_cast(goods[1])])
         self.assert_outcome(goods, fault_inputs.bad_keys(
             malformed + [('expired-call', None)]))
         waiters.wait_until(
@@ -163,7 +170,7 @@ class BadInputZaqarTest(rpc_base.ZaqarMixin, BadInputContract):
             WAIT, interval=0.1, what='every malformed message logged')
         self.assertEqual(len(malformed), len(self.dropped(queue)))
         self.assertTrue(self.log.messages("its caller has given up"))
-        self.wait_empty(queue)
+        self.wait_removed(queue, ids)
 
     @decorators.attr(type=['faults', 'negative'])
     @decorators.idempotent_id('a01dcb11-677a-4931-b324-30a002ed025e')
@@ -202,21 +209,21 @@ class BadInputZaqarTest(rpc_base.ZaqarMixin, BadInputContract):
         messages = self.zaqar.messages
         url = messages.url('queues', queue, 'messages')
         goods = self.goods(3, 'http')
-        self.post(queue, [fault_inputs.good_cast(goods[0])])
+        ids = self.post(queue, [fault_inputs.good_cast(goods[0])])
         self.assertRaises(lib_exc.BadRequest, messages.post, url,
                           'not json {')
         self.assertRaises(lib_exc.BadRequest, messages.post_messages,
                           queue, [{'ttl': TTL}])
-        self.post(queue, [fault_inputs.good_cast(goods[1])])
+        ids += self.post(queue, [fault_inputs.good_cast(goods[1])])
         size = CONF.zaqar_trove.max_messages_post_size
         self.assertRaises(lib_exc.BadRequest, messages.post_messages, queue,
                           [{'body': fault_inputs.good_cast('bad-huge-1'),
                             'ttl': TTL},
                            {'body': {'pad': 'x' * size}, 'ttl': TTL}])
-        self.post(queue, [fault_inputs.good_cast(goods[2])])
+        ids += self.post(queue, [fault_inputs.good_cast(goods[2])])
         self.assert_outcome(goods, ['bad-huge-1'])
         self.assertEqual([], self.log.messages(DROPPED))
-        self.wait_empty(queue)
+        self.wait_removed(queue, ids)
 
     @decorators.attr(type=['faults', 'negative'])
     @decorators.idempotent_id('58726206-d83f-4085-81d3-eb8eb198e056')
