@@ -107,7 +107,7 @@ class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
     server being ready (``recovery_s`` in the report).
 
     Steps: stream; kill the websocket server; wait until each driver noticed;
-    20 calls while it is down; start it; wait until each driver reconnected;
+    10 calls while it is down; start it; wait until each driver reconnected;
     20 more calls; count.
     """
 
@@ -129,7 +129,7 @@ class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
             self.DRIVERS, base.RECOVERY_BOUND, interval=0.05,
             what='every driver noticing its websocket closed')
         polling = time.monotonic()
-        stream.wait_flowing()
+        stream.wait_flowing(count=10)
         calls_while_down = len(stream.calls.successes_since(polling))
         service.start()
         back = time.monotonic()

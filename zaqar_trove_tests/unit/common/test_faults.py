@@ -15,10 +15,13 @@
 
 import logging
 import threading
+from urllib import parse
 
+from oslo_config import cfg
 import oslo_messaging as om
 import testtools
 
+from zaqar_trove_tests.common import fault_identity
 from zaqar_trove_tests.common import fault_inputs
 from zaqar_trove_tests.common import faults
 from zaqar_trove_tests.rpc import envelope
@@ -228,3 +231,23 @@ class TestBadInputs(testtools.TestCase):
         self.assertIn('unknown-method', junk)
         self.assertEqual(['bad-a', 'bad-b'],
                          fault_inputs.bad_keys([('a', 1), ('b', 2)]))
+
+
+class TestTokenUrl(testtools.TestCase):
+
+    def test_keystone_parts_go_token_and_project_come(self):
+        url = ('zaqar://rpc:s3cret@127.0.0.1:8888,10.0.0.2:8889/'
+               '?auth_url=http://127.0.0.1:5000/v3&project_name=rpc'
+               '&user_domain_name=Default&project_domain_name=Default'
+               '&websocket_url=ws://127.0.0.1:9000')
+        out = fault_identity.token_url(url, 'gAAAA-tok_en', 'p1')
+        self.assertNotIn('s3cret', out)
+        self.assertNotIn('rpc', parse.urlsplit(out).netloc)
+        parsed = om.TransportURL.parse(cfg.CONF, out)
+        self.assertEqual([('127.0.0.1', 8888), ('10.0.0.2', 8889)],
+                         [(h.hostname, h.port) for h in parsed.hosts])
+        self.assertEqual([None, None], [h.username for h in parsed.hosts])
+        self.assertEqual({'auth_mode': 'token', 'token': 'gAAAA-tok_en',
+                          'project_id': 'p1',
+                          'websocket_url': 'ws://127.0.0.1:9000'},
+                         parsed.query)
