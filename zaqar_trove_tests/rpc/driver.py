@@ -20,7 +20,8 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
   once; it dispatches what it claimed at once and deletes it in the
   background (``deleter``) while the claim hides it from the others.
 - ``topic`` + ``server``: one queue per server, read by that server only
-  (with Zaqar's one-request pop, safe for a single reader).
+  (claimed as well; Zaqar's one-request pop, safe for a single reader, if
+  a signed-URL guest's grant does not allow claims).
 - fanout: one queue per (exchange, topic) that every server *observes*
   (lists after its own marker, removes nothing) and messages expire after
   ``fanout_ttl``. Chosen over per-server fanout queues because a sender
@@ -399,7 +400,7 @@ class ZaqarDriver(base.BaseDriver):
         for queue, mode in self.server_queues(target):
             paths, methods = {
                 'observe': (['messages'], ['GET']),
-                'pop': (['messages'], ['DELETE', 'GET']),
+                'pop': (['messages', 'claims'], ['DELETE', 'GET', 'POST']),
                 'claim': (['messages', 'claims'], ['DELETE', 'GET', 'POST']),
             }[mode]
             grants.append(self.client.share(queue, paths, methods, expires))

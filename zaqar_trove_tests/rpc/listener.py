@@ -21,20 +21,23 @@ is not waited for either); a notification listener deletes what it
 claimed before dispatching. A read takes more than oslo asks for when
 pushes announced more, or the previous read filled its page: the rest
 waits in a buffer, so one claim and one delete serve a burst. Zaqar's
-one-request ``pop`` would be faster but is not safe
-between competing consumers (its 1 s claim on a whole-second clock lets a
-concurrent pop take the same message); it is used only where one reader
-exists (a server's own queue). Fanout queues are *observed*: listed after
-a marker, nothing removed, what was seen remembered.
+one-request ``pop`` is not safe between competing consumers (its 1 s
+claim on a whole-second clock lets a concurrent pop take the same
+message) and, measured, no cheaper than a claim whose delete comes later:
+it is used only for a server's own queue (one reader) when a signed-URL
+guest holds no grant to claim it. Fanout queues are *observed*: listed
+after a marker, nothing removed, what was seen remembered.
 
 When to read: with push, a websocket notification names the message
 (its envelope id) and wakes the listener, which reads that queue once per
 announced message; a read that finds nothing (Zaqar pushes before it
 stores, or a competing consumer was faster) is retried for ``push_grace``
 seconds with pauses tripling from ``poll_min_interval``; otherwise an
-idle listener reads every ``push_safety_interval`` in case a push was
-lost, and polls while the websocket is down. Without push the pause
-between reads of an idle listener grows from ``poll_min_interval`` to
+idle listener reads its queues about every ``push_safety_interval``
+(+-25 %, so that guests started together do not read in step) in case a
+push was lost -- fanout queues only if that is shorter than
+``fanout_ttl`` -- and polls while the websocket is down. Without push the
+pause between reads of an idle listener grows from ``poll_min_interval`` to
 ``poll_max_interval`` (after ``poll_hot_window`` seconds without messages)
 and drops back after a message; fanout queues are then read every
 ``poll_max_interval``. When Zaqar is unreachable the listener logs it
@@ -49,6 +52,7 @@ deadline passed are dropped without reply.
 import collections
 import functools
 import logging
+import random
 import threading
 import time
 
@@ -72,9 +76,10 @@ def _envelope_id(message):
 class Source:
     """One queue of a listener, read in one of three ways.
 
-    ``claim`` (competing consumers): claim, delete, then dispatch; ``pop``
-    (a queue with one reader): one request, claim and delete; ``observe``
-    (fanout): list after a marker, remove nothing.
+    ``claim`` (competing consumers): claim, dispatch, delete; ``pop`` (a
+    queue with one reader): the same, or Zaqar's one-request pop when a
+    signed-URL guest may not claim; ``observe`` (fanout): list after a
+    marker, remove nothing.
 
     ``more``: polling, the last read filled its page, read again at once;
     ``pending``: envelope ids pushed but not yet read (push mode; an id
@@ -118,7 +123,7 @@ class ZaqarListener(base.PollStyleListener):
         self._interval = self._settings.poll_min_interval
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
-        self._full_at = 0.0
+        self._next_full = 0.0
         self._error_delay = 0.0
         self._failing = False
         self._next = 0
@@ -205,10 +210,14 @@ class ZaqarListener(base.PollStyleListener):
         """The sources to read now (see the module docstring)."""
         settings = self._settings
         pushed = self._pushed()
-        full = not pushed or now - self._full_at >= \
-            settings.push_safety_interval
+        full = not pushed or now >= self._next_full
         if full and pushed:
-            self._full_at = now
+            # Spread: guests started together must not read in step.
+            self._next_full = now + settings.push_safety_interval * \
+                random.uniform(0.75, 1.25)
+        # A safety read of a fanout queue is useless once its messages
+        # may have expired.
+        observe = settings.push_safety_interval < settings.fanout_ttl
         due = []
         for source in self._sources:
             if pushed and now - source.hint_at >= settings.push_grace:
@@ -219,7 +228,8 @@ class ZaqarListener(base.PollStyleListener):
             elif source.mode == 'observe' and not pushed:
                 if now - source.read_at >= settings.poll_max_interval:
                     due.append(source)
-            elif full:
+            elif full and (observe or not pushed or
+                           source.mode != 'observe'):
                 due.append(source)
         return due
 
@@ -234,8 +244,7 @@ class ZaqarListener(base.PollStyleListener):
                        s.catch_up for s in self._sources):
                 pause, self._grace = self._grace, self._grace * 3
                 return pause
-            return max(0.0, self._full_at + settings.push_safety_interval -
-                       now)
+            return max(0.0, self._next_full - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
         pause = self._interval
@@ -325,13 +334,17 @@ class ZaqarListener(base.PollStyleListener):
     def _read(self, source, want):
         if source.mode == 'observe':
             return self._observe(source)
-        if source.mode == 'pop':
+        if source.mode == 'pop' and not self._may_claim(source):
             return self._client.pop(source.queue, want)
+        # A queue with one reader is claimed too when it may be: Zaqar's
+        # pop costs as much as a claim and a delete, its empty read half
+        # as much again as an empty claim, and the delete comes later.
         claimed_at = time.monotonic()
         messages = self._client.claim(source.queue, want)
-        if not messages:
+        ids = [m['id'] for m in messages
+               if isinstance(m, dict) and isinstance(m.get('id'), str)]
+        if not ids:
             return messages
-        ids = [m['id'] for m in messages]
         if self._notifications:
             # Deleted before dispatch: undeleted messages are not
             # dispatched, Zaqar hands them out again when the claim
@@ -343,6 +356,11 @@ class ZaqarListener(base.PollStyleListener):
             self.driver.deleter().add(source.queue, ids,
                                       claimed_at + httpclient.CLAIM_TTL)
         return messages
+
+    def _may_claim(self, source):
+        return (self._settings.auth_mode != 'signed' or
+                self.driver.auth.grant(source.queue, 'POST', 'claims')
+                is not None)
 
     def _unreachable(self, exc):
         if not self._failing:

@@ -20,15 +20,19 @@ catches up on what it may have missed. A push is only a hint for queues
 with competing readers: Zaqar pushes before it stores, and the message
 stays in the queue until someone removes it.
 
-The thread reconnects with exponential backoff (and to the next
-``websocket_url``) when the connection breaks, Zaqar closes it because the
-token expired, or half of ``push_subscription_ttl`` has passed; then it
-authenticates again (keystone/token) and re-subscribes every queue. Pings
-detect dead connections. Callbacks must be quick; they run in this thread.
+The thread reconnects with exponential backoff (with jitter, and to the
+next ``websocket_url``) when the connection breaks, Zaqar closes it
+because the token expired, or half of ``push_subscription_ttl`` has
+passed; then it authenticates again (keystone/token), re-subscribes every
+queue and deletes the previous connection's subscriptions (else Zaqar's
+notifier would post every message to the gone connection until they
+expire). Pings detect dead connections. Callbacks must be quick; they run
+in this thread.
 """
 
 import json
 import logging
+import random
 import ssl
 import threading
 import time
@@ -46,6 +50,8 @@ _TICK = 1.0
 _SUSPECT_TIME = 60
 #: A message this old (s) found by a read no push announced is a lag.
 LAG_LIMIT = 2
+#: Seconds to wait for a websocket handshake and authentication.
+AUTH_WAIT = 30
 
 
 class PushClient:
@@ -153,10 +159,17 @@ class PushClient:
                 with self._lock:
                     self._ws = ws
                     self._connected_at = time.monotonic()
-                    self._sub_ids.clear()
+                    stale, self._sub_ids = self._sub_ids, {}
                     queues = list(self._callbacks)
                 for queue in queues:
                     self._send_subscribe(ws, queue)
+                # The last connection's subscriptions would make Zaqar's
+                # notifier post every message to a gone connection until
+                # their TTL ends.
+                for queue, sub_id in stale.items():
+                    self._send(ws, 'subscription_delete',
+                               {'queue_name': queue,
+                                'subscription_id': sub_id})
                 if failing:
                     LOG.info('Zaqar websocket %s connected again', url)
                 failing = False
@@ -179,7 +192,8 @@ class PushClient:
                 # Wake every consumer: without push they must poll.
                 for callback in callbacks:
                     callback(None)
-            if self._stop.wait(delay):
+            # Jitter: guests cut off together must not come back in step.
+            if self._stop.wait(delay * random.uniform(0.5, 1.5)):
                 break
             delay = min(delay * 2, self._settings.max_retry_interval)
             attempt += 1
@@ -195,9 +209,13 @@ class PushClient:
             if settings.certfile:
                 sslopt['certfile'] = settings.certfile
                 sslopt['keyfile'] = settings.keyfile
+        # Zaqar's websocket server does everything in one thread and
+        # validates each authentication with keystone round trips: when
+        # many consumers connect at once the handshake and the answer come
+        # late, and giving up would only queue another one behind them.
         ws = websocket.create_connection(
-            url, timeout=self._settings.http_timeout, sslopt=sslopt,
-            enable_multithread=True)
+            url, timeout=max(self._settings.http_timeout, AUTH_WAIT),
+            sslopt=sslopt, enable_multithread=True)
         if self._settings.auth_mode in ('keystone', 'token'):
             self._authenticate(ws)
         ws.settimeout(_TICK)

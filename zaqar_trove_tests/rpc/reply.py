@@ -19,7 +19,7 @@ nobody (the caller gave up) are dropped.
 
 The reply queue has one reader, so with push the pushed body is used as
 is (no read before delivery; the push thread hands it to the caller
-directly); the waiter thread then pops the queue empty once
+directly); the waiter thread then empties the queue (claim and delete) once
 pushes pause, to delete what was delivered and to pick up anything a lost
 push missed (duplicates are recognised by envelope id). Without push the
 thread polls only while calls are outstanding, pausing from
@@ -237,7 +237,11 @@ class ReplyWaiter:
     def _drain(self):
         got = 0
         while True:
-            messages = self._client.pop(self.queue, zlistener.PAGE)
+            # Claim, then delete: an empty claim costs Zaqar two thirds
+            # of an empty pop, and the queue is mostly empty.
+            messages = self._client.claim(self.queue, zlistener.PAGE)
+            if messages:
+                self._client.delete(self.queue, [m['id'] for m in messages])
             for message in messages:
                 if not self._deliver(message.get('body')):
                     continue
