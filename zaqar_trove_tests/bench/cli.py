@@ -169,6 +169,19 @@ def _idle(target, args, log_dir, echo):
     return {'baseline': base, 'steps': steps}
 
 
+def _project_idle(results):
+    """Add the rare events' cost to each push step (``idle.project``)."""
+    prims = results.get('floor', {}).get('primitives')
+    steps = results.get('idle', {}).get('steps', [])
+    if not prims:
+        return
+    defaults = idle.driver_defaults()
+    results['idle']['projection'] = defaults
+    for step in steps:
+        if step['delivery'] == 'push':
+            step['projected'] = idle.project(step, prims, defaults)
+
+
 def _thin(results):
     """Keep at most 2000 latency samples per cell in the JSON."""
     def walk(node):
@@ -285,6 +298,7 @@ def run(args, echo=print):
             results['errors']['suite'] = traceback.format_exc()
             echo('  suite FAILED:\n%s' % results['errors']['suite'])
     _split_floor_calls(results)
+    _project_idle(results)
     results['machine_after'] = machine.describe()
     results['wall_s'] = time.monotonic() - started
     results['targets'] = targets.judge(results)

@@ -15,8 +15,10 @@
 
 ``primitives`` times single requests back to back (HTTP post, claim,
 delete, pop, an empty claim and pop -- what an idle poll costs -- a post
-over the websocket, and post->push: from the start of an HTTP post to
-the websocket push of that message). ``PingPong`` is the call a driver
+over the websocket, post->push: from the start of an HTTP post to the
+websocket push of that message, a websocket connection with its
+authentication, a subscription) and what each costs Zaqar, Redis and
+Keystone in CPU. ``PingPong`` is the call a driver
 cannot beat: the caller posts a request, a responder process gets it
 pushed and posts a reply, the caller gets the reply pushed -- two posts
 and two deliveries, nothing else. With ``claim`` the responder also
@@ -31,6 +33,7 @@ import threading
 import time
 import uuid
 
+from zaqar_trove_tests.bench import machine
 from zaqar_trove_tests.bench import spawn
 from zaqar_trove_tests.bench import stats
 
@@ -76,8 +79,17 @@ class _Pushes:
             event.set()
 
 
+#: Services whose CPU each primitive is charged with.
+CHARGED = ('zaqar', 'zaqar-websocket', 'redis', 'keystone')
+
+
 def primitives(target, samples=200):
-    """``{name: latency summary (ms)}`` of Zaqar's single operations."""
+    """Zaqar's single operations, one at a time.
+
+    :returns: ``{name: latency summary (ms) + cpu_ms}``, ``cpu_ms`` being
+        the CPU each operation cost the Zaqar API and websocket servers,
+        Redis and Keystone (``{service: ms}``).
+    """
     http = target.http()
     pushes = _Pushes()
     push = target.push(pushes)
@@ -85,30 +97,48 @@ def primitives(target, samples=200):
     a, b, c = queues
     for queue in queues:
         http.ensure(queue)
+    sources = {name: get for name, get in target.cpu_sources().items()
+               if name in CHARGED}
     out = {}
+
+    def measure(name, func, count=samples):
+        meter = machine.CpuMeter(sources).start()
+        values = func(count)
+        cpu = meter.stop()
+        wall = cpu.pop('wall_s')
+        out[name] = dict(stats.summary(values),
+                         samples_ms=stats.thin(values),
+                         cpu_ms={k: v * wall * 1000.0 / count
+                                 for k, v in cpu.items()})
+
     try:
         body = {'pad': REQUEST_PAD}
-        out['post'] = _timed(lambda i: http.post(a, body), samples)
+        measure('post', lambda n: _timed(lambda i: http.post(a, body), n))
         claimed = []
-        out['claim'] = _timed(
-            lambda i: claimed.append(http.claim(a)[0]['id']), samples)
-        out['delete'] = _timed(lambda i: http.delete(a, [claimed[i]]),
-                               samples)
-        out['claim_empty'] = _timed(lambda i: http.claim(a), samples)
+        measure('claim', lambda n: _timed(
+            lambda i: claimed.append(http.claim(a)[0]['id']), n))
+        measure('delete', lambda n: _timed(
+            lambda i: http.delete(a, [claimed[i]]), n))
+        measure('claim_empty', lambda n: _timed(lambda i: http.claim(a), n))
         for i in range(samples):
             http.post(b, body)
-        out['pop'] = _timed(lambda i: http.pop(b), samples)
-        out['pop_empty'] = _timed(lambda i: http.pop(b), samples)
-        out['ws_post'] = _timed(lambda i: push.post(b, body), samples)
-        http.pop(b, 20)
+        measure('pop', lambda n: _timed(lambda i: http.pop(b), n))
+        measure('pop_empty', lambda n: _timed(lambda i: http.pop(b), n))
+        measure('ws_post', lambda n: _timed(lambda i: push.post(b, body),
+                                            n))
         push.subscribe(c)
-        out['post_push'] = _post_push(http, pushes, c, samples)
+        measure('post_push', lambda n: _post_push(http, pushes, c, n))
+        measure('ws_connect', lambda n: _timed(
+            lambda i: target.push().close(), n), min(samples, 20))
+        subscribed = [_queue('s') for _ in range(min(samples, 20))]
+        queues += subscribed
+        measure('subscribe', lambda n: _timed(
+            lambda i: push.subscribe(subscribed[i]), n), len(subscribed))
     finally:
         push.close()
         for queue in queues:
             http.delete_queue(queue)
-    return {name: dict(stats.summary(values), samples_ms=stats.thin(values))
-            for name, values in out.items()}
+    return out
 
 
 def _post_push(http, pushes, queue, samples):

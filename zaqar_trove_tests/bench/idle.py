@@ -24,7 +24,6 @@ idle. Guests authenticate with one token (``auth=token``): a thousand
 keystone logins at once would measure keystone, not the transport.
 """
 
-import math
 import os
 import time
 import uuid
@@ -83,8 +82,7 @@ def step(target, delivery, count, window, log_dir, per_process=250,
                               ready_timeout=900)
     try:
         start_s = time.monotonic() - started
-        # Let start-up traffic (catch-up reads, subscriptions) drain.
-        time.sleep(settle)
+        settle_s = _settle(workers, count, settle)
         sources = {name: get for name, get in target.cpu_sources().items()
                    if name in ZAQAR_SERVICES}
         sources['guests'] = lambda: [w.pid for w in workers]
@@ -108,6 +106,7 @@ def step(target, delivery, count, window, log_dir, per_process=250,
     result = {
         'delivery': delivery, 'guests': count, 'window_s': cpu['wall_s'],
         'processes': len(workers), 'start_s': start_s,
+        'settle_s': settle_s,
         'requests': requests,
         'requests_per_s': requests / cpu['wall_s'],
         'requests_per_guest_s': requests / cpu['wall_s'] / count,
@@ -127,6 +126,25 @@ def step(target, delivery, count, window, log_dir, per_process=250,
     return result
 
 
+def _settle(workers, count, least, most=120.0, step=2.0):
+    """Wait until start-up traffic (catch-up reads) has died down.
+
+    At least ``least`` seconds, then until the guests send fewer than
+    ``max(2, count / 100)`` requests in ``step`` seconds, at most ``most``
+    seconds. :returns: the seconds waited.
+    """
+    started = time.monotonic()
+    time.sleep(least)
+    last = _sum_requests(w.stats() for w in workers)
+    while time.monotonic() - started < most:
+        time.sleep(step)
+        now = _sum_requests(w.stats() for w in workers)
+        if now - last < max(2, count / 100.0):
+            break
+        last = now
+    return time.monotonic() - started
+
+
 def _kinds(before, after):
     out = {}
     for b, a in zip(before, after):
@@ -136,5 +154,52 @@ def _kinds(before, after):
     return {k: v for k, v in out.items() if v}
 
 
-def processes_for(count, per_process):
-    return max(1, math.ceil(count / float(per_process)))
+#: Keystone's default token lifetime (s): Zaqar's websocket server closes
+#: a connection when its token expires, and the guest reconnects.
+TOKEN_LIFETIME = 3600
+
+
+def _cpu(primitives, name, services=('zaqar', 'zaqar-websocket', 'redis')):
+    cpu = (primitives.get(name) or {}).get('cpu_ms') or {}
+    return sum(cpu.get(s, 0.0) for s in services) / 1000.0
+
+
+def project(step, primitives, options):
+    """What a push step costs once its rare events are counted.
+
+    A window of seconds sees the pings but neither the safety reads
+    (every ``push_safety_interval``) nor the reconnections (when a token
+    expires, or at half the subscription TTL). Their cost per guest is the
+    measured CPU of the primitives they are made of, spread over their
+    period: safety reads are empty claims (the fanout queue too when
+    ``push_safety_interval`` < ``fanout_ttl``); a reconnection is a
+    websocket connection with its authentication, three subscriptions,
+    three deletions of the old ones (as costly) and three catch-up reads.
+
+    :param options: ``{push_safety_interval, fanout_ttl,
+        push_subscription_ttl}``.
+    :returns: ``{safety, reconnect, keystone, zaqar_redis}``, shares of a
+        core for ``step['guests']`` guests; ``zaqar_redis`` adds the
+        window's measurement.
+    """
+    guests = step['guests']
+    reads = 2 + (1 if options['push_safety_interval'] <
+                 options['fanout_ttl'] else 0)
+    empty_read = _cpu(primitives, 'claim_empty')
+    safety = guests * reads * empty_read / options['push_safety_interval']
+    period = min(TOKEN_LIFETIME, options['push_subscription_ttl'] / 2.0)
+    once = (_cpu(primitives, 'ws_connect') +
+            6 * _cpu(primitives, 'subscribe') + 3 * empty_read)
+    reconnect = guests * once / period
+    keystone = guests * _cpu(primitives, 'ws_connect',
+                             ('keystone',)) / period
+    return {'safety': safety, 'reconnect': reconnect, 'keystone': keystone,
+            'zaqar_redis': step['cpu']['zaqar_redis'] + safety + reconnect}
+
+
+def driver_defaults():
+    """The driver's defaults ``project`` needs."""
+    from zaqar_trove_tests.rpc import options
+    defaults = {opt.dest: opt.default for opt in options.DRIVER_OPTS}
+    return {name: defaults[name] for name in (
+        'push_safety_interval', 'fanout_ttl', 'push_subscription_ttl')}

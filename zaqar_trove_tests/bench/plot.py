@@ -80,7 +80,12 @@ def _idle(ax, results):
                         for s in steps if s['delivery'] == delivery)
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], 'o-',
-                    label=delivery, color=COLOURS[delivery])
+                    label=delivery + ' (window)', color=COLOURS[delivery])
+    points = sorted((s['guests'], 100 * s['projected']['zaqar_redis'])
+                    for s in steps if 'projected' in s)
+    if points:
+        ax.plot([p[0] for p in points], [p[1] for p in points], 's--',
+                label='push (projected)', color=COLOURS['push'])
     ax.axhline(5, color='red', linestyle=':', label='target (push, 1000)')
     ax.set_xscale('log')
     ax.set_xlabel('idle guests (log)')

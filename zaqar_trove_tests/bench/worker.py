@@ -100,6 +100,21 @@ def count_driver_requests(counter):
     httpclient.ZaqarClient.request = request
 
 
+def _wait_push(transport, timeout=300):
+    """Wait until a zaqar:// transport's websocket is up (push mode).
+
+    Guests start a few at a time so that Zaqar's websocket server, which
+    authenticates one connection at a time, is not measured under an
+    authentication storm of the benchmark's own making.
+    """
+    push = getattr(getattr(transport, '_driver', None), 'push', None)
+    deadline = time.monotonic() + timeout
+    while push is not None and not push.healthy:
+        if time.monotonic() > deadline:
+            raise RuntimeError('websocket not up after %d s' % timeout)
+        time.sleep(0.05)
+
+
 class Endpoint:
     """What the benchmark calls: ``echo`` and ``note``."""
 
@@ -147,6 +162,7 @@ class RpcWorker:
         rpc.start()
         with self._lock:
             self._servers.append((rpc, transport))
+        _wait_push(transport)
 
     def start(self):
         with concurrent.futures.ThreadPoolExecutor(self._threads) as pool:

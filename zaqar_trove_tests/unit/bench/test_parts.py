@@ -106,3 +106,83 @@ class TestCounter(testtools.TestCase):
         self.assertEqual(3, got['count'])
         self.assertEqual({'a': 3}, counter.snapshot())
         self.assertEqual(0, counter.wait_for('b', 1, timeout=0.01)['count'])
+
+
+class TestIdleProjection(testtools.TestCase):
+
+    def test_project(self):
+        from zaqar_trove_tests.bench import idle
+        prims = {'claim_empty': {'cpu_ms': {'zaqar': 5.0, 'redis': 1.0}},
+                 'ws_connect': {'cpu_ms': {'zaqar-websocket': 20.0,
+                                           'keystone': 50.0}},
+                 'subscribe': {'cpu_ms': {'zaqar-websocket': 5.0}}}
+        step = {'guests': 1000, 'cpu': {'zaqar_redis': 0.01}}
+        got = idle.project(step, prims, {'push_safety_interval': 600.0,
+                                         'fanout_ttl': 60,
+                                         'push_subscription_ttl': 86400})
+        # 2 empty claims (no fanout read: 600 > 60) of 6 ms every 600 s.
+        self.assertAlmostEqual(1000 * 2 * 0.006 / 600, got['safety'])
+        # 20 + 6 x 5 + 3 x 6 ms once per token lifetime (3600 s).
+        self.assertAlmostEqual(1000 * 0.068 / 3600, got['reconnect'])
+        self.assertAlmostEqual(1000 * 0.05 / 3600, got['keystone'])
+        self.assertAlmostEqual(0.01 + got['safety'] + got['reconnect'],
+                               got['zaqar_redis'])
+
+    def test_fanout_read_counted_when_the_interval_is_short(self):
+        from zaqar_trove_tests.bench import idle
+        prims = {'claim_empty': {'cpu_ms': {'zaqar': 6.0}}}
+        got = idle.project({'guests': 10, 'cpu': {'zaqar_redis': 0.0}},
+                           prims, {'push_safety_interval': 10.0,
+                                   'fanout_ttl': 60,
+                                   'push_subscription_ttl': 3600})
+        self.assertAlmostEqual(10 * 3 * 0.006 / 10, got['safety'])
+
+    def test_driver_defaults(self):
+        from zaqar_trove_tests.bench import idle
+        self.assertEqual({'push_safety_interval', 'fanout_ttl',
+                          'push_subscription_ttl'},
+                         set(idle.driver_defaults()))
+
+
+class _System:
+
+    def __init__(self, name, fail_every=0):
+        self.transport = name
+        self.servers = 1
+        self.calls = []
+        self.fail_every = fail_every
+
+    def call(self, i):
+        self.calls.append(i)
+        if self.fail_every and len(self.calls) % self.fail_every == 0:
+            raise ValueError()
+
+    def pids(self):
+        return [os.getpid()]
+
+
+class _Target:
+
+    def cpu_sources(self):
+        return {'zaqar': lambda: []}
+
+
+class TestInterleaved(testtools.TestCase):
+
+    def test_cells_per_system_and_callers(self):
+        from zaqar_trove_tests.bench import rpcbench
+        a, b = _System('a'), _System('b', fail_every=2)
+        cells = rpcbench.interleaved(_Target(), [a, b], [1, 2], 0.3,
+                                     rounds=2, warmup=1, echo=lambda x: 0)
+        self.assertEqual([('a', 1), ('b', 1), ('a', 2), ('b', 2)],
+                         [(c['transport'], c['callers']) for c in cells])
+        for cell in cells:
+            self.assertGreater(cell['calls'], 0)
+            self.assertEqual(cell['calls'], len(cell['samples_ms']))
+            self.assertGreater(cell['wall_s'], 0.25)
+            self.assertEqual({'zaqar', 'servers', 'callers'},
+                             set(cell['cpu']))
+        self.assertEqual(0, cells[0]['errors'])
+        self.assertGreater(cells[1]['errors'], 0)
+        self.assertEqual({'ValueError': cells[1]['errors']},
+                         cells[1]['error_types'])
