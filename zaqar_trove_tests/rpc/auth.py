@@ -15,7 +15,8 @@
 ``headers(queue, method, kind)`` returns the identity headers of one
 request on ``/queues/{queue}/{kind}`` (kind ``messages``, ``claims`` or
 '' for the queue itself);
-``invalidate()`` drops a cached token after a 401; ``project_id`` is the
+``invalidate()`` drops a cached token after a 401; ``expires_at()`` says
+when the token in use expires (keystone only); ``project_id`` is the
 project whose queues the driver uses (None for ``signed``: each grant
 names its own project).
 
@@ -77,6 +78,10 @@ class NoAuth:
     def invalidate(self):
         pass
 
+    def expires_at(self):
+        """When the token in use expires (epoch s); None: unknown."""
+        return None
+
 
 class TokenAuth(NoAuth):
     """An existing token, used as is (never refreshed)."""
@@ -135,6 +140,12 @@ class KeystoneAuth:
 
     def invalidate(self):
         self._session.invalidate()
+
+    def expires_at(self):
+        """When the token in use expires (epoch s); None: none yet."""
+        ref = getattr(self._session.auth, 'auth_ref', None)
+        expires = getattr(ref, 'expires', None)
+        return expires.timestamp() if expires is not None else None
 
 
 class SignedAuth:
@@ -202,6 +213,9 @@ class SignedAuth:
 
     def invalidate(self):
         pass
+
+    def expires_at(self):
+        return None
 
 
 def make(settings):

@@ -20,14 +20,16 @@ catches up on what it may have missed. A push is only a hint for queues
 with competing readers: Zaqar pushes before it stores, and the message
 stays in the queue until someone removes it.
 
-The thread reconnects with exponential backoff (with jitter, and to the
-next ``websocket_url``) when the connection breaks, Zaqar closes it
-because the token expired, or half of ``push_subscription_ttl`` has
-passed; then it authenticates again (keystone/token), re-subscribes every
-queue and deletes the previous connection's subscriptions (else Zaqar's
-notifier would post every message to the gone connection until they
-expire). Pings detect dead connections. Callbacks must be quick; they run
-in this thread.
+With keystone auth the connection authenticates again with a new token
+shortly before its token expires (Zaqar would close it then), keeping
+its subscriptions. The thread reconnects with exponential backoff (with
+jitter, and to the next ``websocket_url``) when the connection breaks,
+Zaqar closes it (e.g. a token expired), or half of
+``push_subscription_ttl`` has passed; then it authenticates again
+(keystone/token), re-subscribes every queue and deletes the previous
+connection's subscriptions (else Zaqar's notifier would post every
+message to the gone connection until they expire). Pings detect dead
+connections. Callbacks must be quick; they run in this thread.
 """
 
 import json
@@ -52,6 +54,10 @@ _SUSPECT_TIME = 60
 LAG_LIMIT = 2
 #: Seconds to wait for a websocket handshake and authentication.
 AUTH_WAIT = 30
+#: Authenticate again this long (s) before the token expires (at most a
+#: quarter of its life), and not sooner than REAUTH_MIN from now.
+REAUTH_MARGIN = 300
+REAUTH_MIN = 10
 
 
 class PushClient:
@@ -221,12 +227,14 @@ class PushClient:
         ws.settimeout(_TICK)
         return ws
 
+    def _send_auth(self, ws):
+        headers = dict(self._auth.headers(), **{
+            'Client-ID': self._client_id})
+        ws.send(json.dumps({'action': 'authenticate', 'headers': headers}))
+
     def _authenticate(self, ws):
         for attempt in (1, 2):
-            headers = dict(self._auth.headers(), **{
-                'Client-ID': self._client_id})
-            ws.send(json.dumps({'action': 'authenticate',
-                                'headers': headers}))
+            self._send_auth(ws)
             while True:
                 doc = self._decode(ws.recv())
                 if (isinstance(doc, dict) and
@@ -238,14 +246,38 @@ class PushClient:
             self._auth.invalidate()
         raise errors.AuthFailed('Zaqar websocket refused authentication')
 
+    def _reauth_at(self):
+        """Monotonic time to authenticate again in place, or None.
+
+        Zaqar closes a websocket when its token expires: a few minutes
+        before (a quarter of the token's life at most), the connection
+        authenticates with a new token instead, keeping its subscriptions.
+        """
+        expires = self._auth.expires_at()
+        if expires is None:
+            return None
+        left = expires - time.time()
+        return time.monotonic() + max(REAUTH_MIN, left - min(
+            REAUTH_MARGIN, left / 4.0))
+
+    def _reauthenticate(self, ws):
+        LOG.debug('Authenticating the websocket again before the token '
+                  'expires')
+        self._auth.invalidate()
+        self._send_auth(ws)
+
     def _receive(self, ws):
         settings = self._settings
         started = last_ping = last_frame = time.monotonic()
+        reauth_at = self._reauth_at()
         while not self._stop.is_set():
             now = time.monotonic()
             if now - started > settings.push_subscription_ttl / 2.0:
                 LOG.debug('Renewing websocket subscriptions')
                 return
+            if reauth_at is not None and now >= reauth_at:
+                self._reauthenticate(ws)
+                reauth_at = self._reauth_at()
             if now - last_frame > 3 * settings.push_ping_interval:
                 raise websocket.WebSocketTimeoutException('no pong')
             if now - last_ping > settings.push_ping_interval:
@@ -285,6 +317,13 @@ class PushClient:
 
     def _on_response(self, doc):
         request = doc.get('request') or {}
+        if request.get('action') == 'authenticate':
+            if (doc.get('headers') or {}).get('status') != 200:
+                # Zaqar closes the connection when the old token expires;
+                # the thread then reconnects.
+                LOG.warning('Zaqar refused authenticating the websocket '
+                            'again; it will reconnect')
+            return
         if request.get('action') != 'subscription_create':
             return
         queue = (request.get('body') or {}).get('queue_name')
