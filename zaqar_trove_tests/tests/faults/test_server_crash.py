@@ -13,10 +13,11 @@
 
 """FLT: an RPC server killed (SIGKILL) in the middle of dispatching.
 
-A server runs in a child process (``rpc_process.ServerProcess``), a second
-server of the same topic in this one. The child is killed while it
-executes three requests: a call and a cast sent to it by name (its own
-queue) and a cast it took from the topic queue it shares.
+A server runs in a child process (``fault_process.CrashingServer``), a
+second server of the same topic in this one. The child dies (SIGKILL)
+while it executes three requests: a call and a cast sent to it by name
+(its own queue), both begun a while ago, and a cast it took from the
+topic queue it shares, in whose dispatch it kills itself.
 
 Contract (oslo.messaging acknowledges an RPC request before dispatching
 it: at-most-once): the caller of the interrupted call gets
@@ -27,8 +28,8 @@ claim the dead server never deleted would come back after the claim TTL,
 so the test watches past it, ``redelivery_window``); meanwhile the other
 server answers every call and cast sent to the topic.
 
-Steps: both servers; the call, the named cast, then casts to the topic
-until the child began one; kill it at once; the call times out; calls
+Steps: both servers; the call, the named cast, then ``crash`` casts to
+the topic until the child takes one and dies; the call times out; calls
 and casts to the topic; a new child of the same name answers a call;
 watch for re-executions; count.
 """
@@ -39,9 +40,9 @@ import time
 import oslo_messaging as om
 from tempest.lib import decorators
 
+from zaqar_trove_tests.common import fault_process
 from zaqar_trove_tests.common import rpc
 from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_process
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -55,11 +56,14 @@ CALL_TIMEOUT = 30
 
 
 class Survivor(rpc_endpoints.Recorder):
-    """The in-process server: records ``work`` and returns at once."""
+    """The in-process server: ``work`` and ``crash`` record, return."""
 
     def work(self, ctxt, value, seconds):
         self.record.add('work', value)
         return {'server': self.name, 'value': value}
+
+    def crash(self, ctxt, value):
+        self.record.add('crash', value)
 
 
 class ServerCrashContract(base.FaultTest):
@@ -68,19 +72,22 @@ class ServerCrashContract(base.FaultTest):
     redelivery_window = None
 
     def child(self, topic):
-        return self.useFixture(rpc_process.ServerProcess(
+        return self.useFixture(fault_process.CrashingServer(
             self.transport_url(), topic, 'doomed'))
 
-    def take_from_topic(self, client, doomed, survivor):
-        """Cast ``work`` to the topic until the child begins one."""
+    def crash_from_topic(self, client, doomed, survivor):
+        """Cast ``crash`` to the topic until the child takes one (and dies).
+
+        :returns: the value of the cast it died executing.
+        """
         for number in range(40):
             value = 'topic-%d' % number
-            client.cast({}, 'work', value=value, seconds=FOREVER)
+            client.cast({}, 'crash', value=value)
 
             def taker():
-                if 'BEGIN work %s' % value in doomed.lines:
+                if 'BEGIN crash %s' % value in doomed.lines:
                     return 'child'
-                if value in survivor.values('work'):
+                if value in survivor.values('crash'):
                     return 'survivor'
             if waiters.wait_until(taker, base.CALL_TIMEOUT * 6,
                                   interval=0.05,
@@ -106,9 +113,10 @@ class ServerCrashContract(base.FaultTest):
             doomed.wait_for('BEGIN work named-call', CALL_TIMEOUT)
             to_doomed.cast({}, 'work', value='named-cast', seconds=FOREVER)
             doomed.wait_for('BEGIN work named-cast', CALL_TIMEOUT)
-            # Killed as soon as it began the one it claimed from the topic.
-            from_topic = self.take_from_topic(client, doomed, survivor)
-            doomed.kill()
+            # It dies inside the dispatch of a request from the topic.
+            from_topic = self.crash_from_topic(client, doomed, survivor)
+            waiters.wait_until(lambda: doomed.process.poll() is not None,
+                               CALL_TIMEOUT, what='the child dead')
             killed = time.monotonic()
             _, elapsed = call.result()
         interrupted = ['named-cast', from_topic, 'named-call']
@@ -129,9 +137,11 @@ class ServerCrashContract(base.FaultTest):
             {}, 'echo', value='reborn')['server'])
 
         def again():
-            return ([v for v in interrupted
-                     if 'BEGIN work %s' % v in reborn.lines] +
-                    [v for v in survivor.values('work') if v in interrupted])
+            began = [line.split()[-1] for line in reborn.lines
+                     if line.startswith('BEGIN ')]
+            return ([v for v in interrupted if v in began] +
+                    [v for v in survivor.values('work') +
+                     survivor.values('crash') if v in interrupted])
         try:
             rpc.never(again, max(0, killed + self.redelivery_window -
                                  time.monotonic()),
