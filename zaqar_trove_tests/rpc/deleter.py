@@ -11,17 +11,19 @@
 # under the License.
 
 
-"""Deletes claimed messages in the background, in batches.
+"""Deletes of claimed messages: sent before dispatch, answered later.
 
-An RPC server claims requests and dispatches them at once; the delete of
-what it claimed is sent from this thread, as oslo's rabbit driver sends
-its acknowledgements without waiting for the broker. The claim keeps the
-messages from every other consumer meanwhile, so the delete is off the
-request's critical path; it waits ``DELAY`` for more ids, so several
-claims share one delete. A delete
-Zaqar does not answer is retried with backoff until the claim is about
-to expire; past that the messages may be delivered again (and a call
-whose caller gave up is dropped by its deadline), which is logged.
+An RPC server claims requests and must remove them before it dispatches
+them (oslo acknowledges RPC requests before dispatch: at-most-once). The
+delete is *written* to Zaqar before the listener hands the messages on --
+once written the kernel sends it even if the process is killed right
+after, as with rabbit's acknowledgement -- but its answer is read by this
+thread, so the dispatch does not wait for Zaqar to answer. A delete that
+could not be written, or that Zaqar did not answer, is retried here with
+backoff until the claim (which hides the messages from every other
+consumer meanwhile) is about to expire; past that the messages may be
+delivered again, which is logged (a call whose caller gave up is then
+dropped by its deadline; a cast would run twice).
 """
 
 import collections
@@ -30,6 +32,7 @@ import threading
 import time
 
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import httpclient
 
 LOG = logging.getLogger(__name__)
 
@@ -37,19 +40,15 @@ LOG = logging.getLogger(__name__)
 BATCH = 20
 #: Stop retrying this long (s) before the claim expires.
 MARGIN = 5.0
-#: A delete waits this long (s) for more ids, unless a batch is full: it
-#: then neither competes with the reply the dispatch is about to post nor
-#: costs one request per message of a burst.
-DELAY = 0.05
 
 
 class Deleter:
-    """One background thread deleting ``(queue, ids)`` for a driver."""
+    """Sends deletes of claimed messages; one thread reads the answers."""
 
     def __init__(self, client, settings):
         self._client = client
         self._settings = settings
-        self._work = collections.OrderedDict()
+        self._work = collections.deque()
         self._busy = 0
         self._cond = threading.Condition()
         self._stopped = False
@@ -59,15 +58,26 @@ class Deleter:
         self._thread.start()
 
     def add(self, queue, ids, expires):
-        """Delete ``ids`` from ``queue`` before monotonic ``expires``."""
-        with self._cond:
-            now = time.monotonic()
-            self._work.setdefault(queue, []).extend(
-                (msg_id, expires, now) for msg_id in ids)
-            self._cond.notify_all()
+        """Send the delete of ``ids`` now; ``expires``: the claim's end.
+
+        Returns once the request is written (or could not be): the caller
+        may dispatch the messages then.
+        """
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
+            try:
+                finish = self._client.send('DELETE', queue,
+                                           httpclient.delete_suffix(batch))
+            except errors.ZaqarError as exc:
+                LOG.debug('Delete from %s not sent now (%s): retried in '
+                          'the background', queue, exc)
+                finish = None
+            with self._cond:
+                self._work.append((queue, batch, expires, finish))
+                self._cond.notify_all()
 
     def flush(self, timeout):
-        """Wait until nothing is left to delete; False on timeout."""
+        """Wait until every delete is answered; False on timeout."""
         with self._cond:
             return self._cond.wait_for(
                 lambda: not self._work and not self._busy, timeout)
@@ -83,22 +93,11 @@ class Deleter:
 
     def _take(self):
         with self._cond:
-            while True:
-                self._cond.wait_for(lambda: self._work or self._stopped)
-                if self._stopped:
-                    return None
-                items = next(iter(self._work.values()))
-                wait = items[0][2] + DELAY - time.monotonic()
-                if wait <= 0 or len(items) >= BATCH:
-                    break
-                self._cond.wait(wait)
-            queue, items = self._work.popitem(last=False)
-            batch, rest = items[:BATCH], items[BATCH:]
-            if rest:
-                self._work[queue] = rest
-                self._work.move_to_end(queue, last=False)
+            self._cond.wait_for(lambda: self._work or self._stopped)
+            if self._stopped:
+                return None
             self._busy += 1
-            return queue, batch
+            return self._work.popleft()
 
     def _done(self):
         with self._cond:
@@ -106,45 +105,57 @@ class Deleter:
             self._cond.notify_all()
 
     def _run(self):
-        delay = self._settings.retry_interval
         while True:
-            taken = self._take()
-            if taken is None:
+            item = self._take()
+            if item is None:
                 return
-            queue, batch = taken
             try:
-                failed = self._delete(queue, batch)
+                self._settle(*item)
             finally:
                 self._done()
-            if not failed:
-                if self._failing:
-                    LOG.info('Deleting claimed messages works again')
-                self._failing = False
-                delay = self._settings.retry_interval
-                continue
-            live = [item for item in batch
-                    if item[1] - MARGIN > time.monotonic() + delay]
-            if len(live) < len(batch):
+
+    def _settle(self, queue, ids, expires, finish):
+        """Read the answer of a sent delete, else retry until it works."""
+        if finish is not None:
+            try:
+                finish()
+                self._recovered()
+                return
+            except (errors.Unreachable, errors.AuthFailed) as exc:
+                # The retry fetches a new token (401) or fails over.
+                LOG.debug('Delete from %s: %s; retrying', queue, exc)
+            except errors.ZaqarError as exc:
+                self._refused(queue, exc)
+                return
+        delay = self._settings.retry_interval
+        while not self._stopped:
+            try:
+                self._client.delete(queue, ids)
+                self._recovered()
+                return
+            except errors.Unreachable as exc:
+                (LOG.debug if self._failing else LOG.warning)(
+                    'Deleting claimed messages from %s: %s; retrying with '
+                    'backoff', queue, exc)
+                self._failing = True
+            except errors.ZaqarError as exc:
+                self._refused(queue, exc)
+                return
+            if time.monotonic() + delay > expires - MARGIN:
                 LOG.error('Could not delete %d claimed message(s) from %s '
                           'before their claim expires: they may be '
-                          'delivered again', len(batch) - len(live), queue)
-            if live:
-                with self._cond:
-                    self._work.setdefault(queue, [])[:0] = live
-                    self._cond.wait(delay)
+                          'delivered again', len(ids), queue)
+                return
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopped, delay)
             delay = min(delay * 2, self._settings.max_retry_interval)
 
-    def _delete(self, queue, batch):
-        """Delete one batch; True if it should be retried."""
-        try:
-            self._client.delete(queue, [item[0] for item in batch])
-        except errors.Unreachable as exc:
-            (LOG.debug if self._failing else LOG.warning)(
-                'Deleting claimed messages from %s: %s; retrying with '
-                'backoff', queue, exc)
-            self._failing = True
-            return True
-        except errors.ZaqarError as exc:
-            LOG.error('Zaqar refused deleting claimed messages from %s: '
-                      '%s; they may be delivered again', queue, exc)
-        return False
+    @staticmethod
+    def _refused(queue, exc):
+        LOG.error('Zaqar refused deleting claimed messages from %s: %s; '
+                  'they may be delivered again', queue, exc)
+
+    def _recovered(self):
+        if self._failing:
+            LOG.info('Deleting claimed messages works again')
+        self._failing = False

@@ -55,6 +55,15 @@ def dumps(obj):
                       ensure_ascii=False)
 
 
+def delete_suffix(ids):
+    """The path after the queue deleting messages ``ids``.
+
+    The commas between ids stay literal: Zaqar reads ``%2C`` as part of
+    one id and deletes nothing.
+    """
+    return '/messages?ids=' + ','.join(parse.quote(i, safe='') for i in ids)
+
+
 class ZaqarClient:
     """Zaqar's v2 messages/queues API for one project (or signed grants)."""
 
@@ -122,13 +131,8 @@ class ZaqarClient:
         return (data or {}).get('messages') or []
 
     def delete(self, queue, ids):
-        """Delete messages by id (claimed by us, or in any state).
-
-        The commas between ids stay literal: Zaqar reads ``%2C`` as part
-        of one id and deletes nothing.
-        """
-        self.request('DELETE', queue, '/messages?ids=' + ','.join(
-            parse.quote(msg_id, safe='') for msg_id in ids))
+        """Delete messages by id (claimed by us, or in any state)."""
+        self.request('DELETE', queue, delete_suffix(ids))
 
     def list(self, queue, marker=None, limit=20):
         """Non-destructive listing (echo included) after ``marker``.
@@ -200,6 +204,9 @@ class ZaqarClient:
                 self._auth.invalidate()
                 continue
             break
+        return self._result(status, answer, what)
+
+    def _result(self, status, answer, what):
         if 200 <= status < 300:
             return status, self._decode(answer, what)
         reason = self._reason(answer)
@@ -211,6 +218,60 @@ class ZaqarClient:
                                     % (what, status, reason), status)
         raise errors.Rejected('%s: Zaqar answered %d%s'
                               % (what, status, reason), status)
+
+    def send(self, method, queue, suffix):
+        """Write one request (no body) now; read its answer later.
+
+        For an acknowledgement that must leave before the work it
+        acknowledges starts -- once written, the kernel sends it even if
+        the process is killed -- but whose answer nobody waits for. The
+        current host only, no retry.
+
+        :returns: ``finish()``, which reads the answer and returns or
+            raises as ``request`` does.
+        :raises Unreachable: the request could not be written.
+        """
+        path = self._base + parse.quote(queue, safe='') + suffix
+        kind = suffix.split('?')[0]
+        what = '%s %s on queue %s' % (method, kind or '/', queue)
+        headers = dict(self._common)
+        headers.update(self._auth.headers(queue, method, kind.strip('/')))
+        index = self._current
+        timeout = self._settings.http_timeout
+        conn, reused = self._checkout(index)
+        while True:
+            try:
+                if conn.sock is not None:
+                    conn.sock.settimeout(timeout)
+                conn.timeout = timeout
+                conn.request(method, path, headers=headers)
+                break
+            except _STALE as exc:
+                conn.close()
+                if not reused:
+                    raise errors.Unreachable('%s: Zaqar unreachable (%s)' % (
+                        what, type(exc).__name__))
+                conn, reused = self._connect(index), False
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise errors.Unreachable('%s: Zaqar unreachable (%s)' % (
+                    what, type(exc).__name__))
+
+        def finish():
+            try:
+                resp = conn.getresponse()
+                answer = resp.read()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise errors.Unreachable('%s: Zaqar unreachable (%s)' % (
+                    what, type(exc).__name__))
+            if resp.will_close:
+                conn.close()
+            else:
+                self._checkin(index, conn)
+            return self._result(resp.status, answer, what)
+
+        return finish
 
     @staticmethod
     def _decode(answer, what):

@@ -14,13 +14,14 @@
 
 A listener reads several queues (``Source``). Queues with competing
 consumers (topics, notification pools) are read with claims: each message
-reaches one consumer. An RPC server dispatches what it claimed at once
-and the ``deleter`` deletes it in the background while the claim hides it
-(oslo acknowledges RPC requests before dispatch; rabbit's acknowledgement
-is not waited for either); a notification listener deletes what it
-claimed before dispatching. A read takes more than oslo asks for when
-pushes announced more, or the previous read filled its page: the rest
-waits in a buffer, so one claim and one delete serve a burst. Zaqar's
+reaches one consumer. An RPC server writes the delete of what it claimed
+before dispatching it (oslo acknowledges RPC requests before dispatch)
+but does not wait for Zaqar's answer, as rabbit's acknowledgement is not
+waited for either (see ``deleter``); a notification listener deletes
+what it claimed, and waits for that, before dispatching. A read takes
+more than oslo asks for when pushes announced more, or the previous read
+filled its page: the rest waits in a buffer, so one claim and one delete
+serve a burst. Zaqar's
 one-request ``pop`` is not safe between competing consumers (its 1 s
 claim on a whole-second clock lets a concurrent pop take the same
 message) and, measured, no cheaper than a claim whose delete comes later:
@@ -351,8 +352,8 @@ class ZaqarListener(base.PollStyleListener):
             # expires.
             self._client.delete(source.queue, ids)
         else:
-            # RPC: dispatched at once, deleted in the background while
-            # the claim hides them (see ``deleter``).
+            # RPC: the delete is written now, its answer read in the
+            # background while the claim hides them (see ``deleter``).
             self.driver.deleter().add(source.queue, ids,
                                       claimed_at + httpclient.CLAIM_TTL)
         return messages

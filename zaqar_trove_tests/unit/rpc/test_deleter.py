@@ -14,12 +14,16 @@
 """Deleting claimed messages: by several ids, in the background, retried."""
 
 import logging
+import signal
+import subprocess
+import sys
 import time
 import uuid
 
 import fixtures
 import testtools
 
+from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import deleter
 from zaqar_trove_tests.rpc import httpclient
@@ -81,6 +85,36 @@ class TestDeleteAgainstZaqar(testtools.TestCase):
         self.assertTrue(the_deleter.flush(30))
         self.assertEqual(0, self._total())
 
+    def test_a_sent_delete_survives_its_sender_killed_at_once(self):
+        # The delete is written before the messages are dispatched: a
+        # server SIGKILLed right after still removed them (as rabbit's
+        # acknowledgement does), so no other server runs them later.
+        self._post(3)
+        child = subprocess.run(
+            [sys.executable, '-c', _KILLED_SENDER, str(self.zaqar.http_port),
+             self.settings.project_id, self.queue],
+            capture_output=True, timeout=60)
+        self.assertEqual(-signal.SIGKILL, child.returncode, child.stderr)
+        self.assertEqual(b'claimed 2\n', child.stdout)
+        waiters.wait_until(lambda: self._total() == 1, 10, interval=0.05,
+                           what='the two claimed messages deleted')
+
+
+_KILLED_SENDER = '''
+import os, signal, sys, time, uuid
+from zaqar_trove_tests.rpc import auth, deleter, httpclient
+from zaqar_trove_tests.unit.rpc import test_httpclient
+port, project, queue = sys.argv[1:]
+settings = test_httpclient.make_settings(int(port), project_id=project)
+client = httpclient.ZaqarClient(settings, auth.make(settings),
+                                str(uuid.uuid4()))
+claimed = client.claim(queue, 2)
+print('claimed', len(claimed), flush=True)
+deleter.Deleter(client, settings).add(
+    queue, [m['id'] for m in claimed], time.monotonic() + 60)
+os.kill(os.getpid(), signal.SIGKILL)
+'''
+
 
 class TestDeleteRetries(testtools.TestCase):
     """Against a scripted server: Zaqar away, then back; or refusing."""
@@ -119,6 +153,17 @@ class TestDeleteRetries(testtools.TestCase):
         self.assertTrue(the_deleter.flush(10))
         self.assertEqual(1, len(server.requests))
         self.assertIn('refused deleting', log.output)
+
+    def test_add_returns_once_written_without_waiting_for_the_answer(self):
+        server, the_deleter = self._deleter(Answer(hang=True))
+        started = time.monotonic()
+        the_deleter.add('q', ['a'], time.monotonic() + 60)
+        self.assertLess(time.monotonic() - started, 1.0)
+        waiters.wait_until(lambda: server.requests, 5, interval=0.01,
+                           what='the delete received')
+        self.assertEqual('/v2/queues/q/messages?ids=a',
+                         server.requests[0].path)
+        self.assertFalse(the_deleter.flush(0.2))
 
     def test_more_than_a_batch_takes_several_requests(self):
         server, the_deleter = self._deleter(Answer(204))
