@@ -55,8 +55,9 @@ LAG_LIMIT = 2
 #: Seconds to wait for a websocket handshake and authentication.
 AUTH_WAIT = 30
 #: Authenticate again this long (s) before the token expires (at most a
-#: quarter of its life), and not sooner than REAUTH_MIN from now.
-REAUTH_MARGIN = 300
+#: quarter of its life), and not sooner than REAUTH_MIN from now; within
+#: keystoneauth's 120 s, when it fetches a new token by itself.
+REAUTH_MARGIN = 60
 REAUTH_MIN = 10
 
 
@@ -241,17 +242,25 @@ class PushClient:
                         doc.get('request', {}).get('action') ==
                         'authenticate'):
                     break
-            if doc.get('headers', {}).get('status') == 200:
+            status = doc.get('headers', {}).get('status')
+            if status == 200:
                 return
+            if status not in (401, 403):
+                # Zaqar could not check the token (keystone away: 503):
+                # the token may be good, and the HTTP client shares it.
+                raise errors.Unreachable('Zaqar websocket could not '
+                                         'authenticate (%s)' % status)
             self._auth.invalidate()
         raise errors.AuthFailed('Zaqar websocket refused authentication')
 
     def _reauth_at(self):
         """Monotonic time to authenticate again in place, or None.
 
-        Zaqar closes a websocket when its token expires: a few minutes
-        before (a quarter of the token's life at most), the connection
-        authenticates with a new token instead, keeping its subscriptions.
+        Zaqar closes a websocket when its token expires: shortly before
+        (``REAUTH_MARGIN``, a quarter of the token's life at most), when
+        keystoneauth already hands out a new token, the connection
+        authenticates with it instead, keeping its subscriptions. The
+        current token is never dropped for it (the HTTP client shares it).
         """
         expires = self._auth.expires_at()
         if expires is None:
@@ -263,7 +272,6 @@ class PushClient:
     def _reauthenticate(self, ws):
         LOG.debug('Authenticating the websocket again before the token '
                   'expires')
-        self._auth.invalidate()
         self._send_auth(ws)
 
     def _receive(self, ws):

@@ -26,24 +26,29 @@ from zaqar_trove_tests.unit.rpc import tiny_ws
 
 
 class ExpiringAuth(auth.TokenAuth):
-    """A token expiring ``life`` s after it is fetched.
+    """Tokens living ``life`` s, renewed as keystoneauth does.
 
-    Each ``invalidate`` makes the next token a new one.
+    A new token comes with ``headers()`` once the current one has less
+    than ``refresh`` s left; ``invalidate`` drops it (counted).
     """
 
-    def __init__(self, settings, life):
+    def __init__(self, settings, life, refresh):
         super().__init__(settings)
         self.life = life
+        self.refresh = refresh
         self.number = 1
         self.fetched = time.time()
+        self.invalidated = 0
 
     def headers(self, queue=None, method=None, kind=None):
+        if self.expires_at() - time.time() < self.refresh:
+            self.number += 1
+            self.fetched = time.time()
         return {'X-Auth-Token': 'token-%d' % self.number,
                 'X-Project-ID': self.project_id}
 
     def invalidate(self):
-        self.number += 1
-        self.fetched = time.time()
+        self.invalidated += 1
 
     def expires_at(self):
         return self.fetched + self.life
@@ -68,7 +73,10 @@ class TestPushConnection(testtools.TestCase):
     def test_authenticates_again_in_place_before_the_token_expires(self):
         self.useFixture(fixtures.MonkeyPatch(
             'zaqar_trove_tests.rpc.push.REAUTH_MIN', 0.1))
-        self.client(ExpiringAuth(self.settings, life=0.8))
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar_trove_tests.rpc.push.REAUTH_MARGIN', 0.2))
+        auth_obj = ExpiringAuth(self.settings, life=1.0, refresh=0.3)
+        self.client(auth_obj)
         waiters.wait_until(
             lambda: len(self.server.actions('authenticate')) >= 3, 10,
             interval=0.05, what='two authentications in place')
@@ -79,6 +87,29 @@ class TestPushConnection(testtools.TestCase):
         self.assertEqual(1, len(self.server.connections))
         self.assertEqual([1], [n for n, _ in self.server.actions(
             'subscription_create')])
+        self.assertEqual(0, auth_obj.invalidated)
+
+    def test_keystone_away_keeps_the_token(self):
+        # Driver issue F1: Zaqar answers 503 when it cannot reach keystone;
+        # dropping the token then broke the HTTP client sharing it.
+        self.server.auth_statuses[:] = [503, 503, 200]
+        auth_obj = ExpiringAuth(self.settings, life=3600, refresh=0)
+        self.client(auth_obj)
+        waiters.wait_until(lambda: self.server.actions(
+            'subscription_create'), 10, interval=0.05, what='subscribed')
+        self.assertEqual([1, 2, 3], [n for n, _ in self.server.actions(
+            'authenticate')])
+        self.assertEqual(0, auth_obj.invalidated)
+
+    def test_a_refused_token_is_dropped_and_fetched_again(self):
+        self.server.auth_statuses[:] = [401, 200]
+        auth_obj = ExpiringAuth(self.settings, life=3600, refresh=0)
+        self.client(auth_obj)
+        waiters.wait_until(lambda: self.server.actions(
+            'subscription_create'), 10, interval=0.05, what='subscribed')
+        self.assertEqual([1, 1], [n for n, _ in self.server.actions(
+            'authenticate')])
+        self.assertEqual(1, auth_obj.invalidated)
 
     def test_no_expiry_known_no_authentication_in_place(self):
         self.client(auth.TokenAuth(self.settings))

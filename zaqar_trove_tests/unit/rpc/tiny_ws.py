@@ -14,7 +14,7 @@
 """A scripted websocket server on 127.0.0.1 speaking Zaqar's protocol.
 
 Enough of Zaqar's websocket API for the push client: ``authenticate``
-(200), ``subscription_create`` (201, ids ``sub-1``, ``sub-2``...) and
+(``auth_statuses``), ``subscription_create`` (201, ids ``sub-1``...) and
 ``subscription_delete`` (204) are answered; every request is recorded
 with the number of the connection it came on. ``drop()`` closes the
 open connections (the client reconnects).
@@ -42,6 +42,8 @@ class TinyWs(fixtures.Fixture):
     """Serves in a thread of its own; stops on cleanup."""
 
     def _setUp(self):
+        #: Statuses of the next authentications (the last one repeats).
+        self.auth_statuses = [200]
         self.requests = []
         self.connections = []
         self._subs = 0
@@ -73,8 +75,11 @@ class TinyWs(fixtures.Fixture):
             number = self.connections.index(proto) + 1
             self.requests.append((number, doc))
             body = None
-            status = {'authenticate': 200, 'subscription_create': 201,
+            status = {'authenticate': self.auth_statuses[0],
+                      'subscription_create': 201,
                       'subscription_delete': 204}.get(action, 400)
+            if action == 'authenticate' and len(self.auth_statuses) > 1:
+                self.auth_statuses.pop(0)
             if action == 'subscription_create':
                 self._subs += 1
                 body = {'subscription_id': 'sub-%d' % self._subs}
