@@ -37,7 +37,9 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
   the default queue's metadata; notifiers read it (cached for
   ``pool_refresh_interval``) and post a copy to every pool queue, so each
   pool gets every notification once and, within a pool, the listeners
-  compete for it.
+  compete for it. The first listener of a new pool starts only once
+  ``pool_refresh_interval`` has passed after its registration, so that
+  every notification sent after it started reaches the pool.
 - replies: one queue per driver instance (``reply``), one waiter thread,
   correlation by ``msg_id``.
 
@@ -342,7 +344,7 @@ class ZaqarDriver(base.BaseDriver):
 
     def listen_for_notifications(self, targets_and_priorities, pool,
                                  batch_size, batch_timeout):
-        sources = []
+        sources, new = [], []
         for target, priority in targets_and_priorities:
             exchange = self._exchange(target)
             topic = '%s.%s' % (target.topic, priority)
@@ -351,19 +353,35 @@ class ZaqarDriver(base.BaseDriver):
             if pool is None:
                 sources.append(zlistener.Source(default))
                 continue
-            self._register_pool(default, pool)
+            if self._register_pool(default, pool):
+                new.append(default)
             sources.append(zlistener.Source(names.notification_queue(
                 self._prefix(), exchange, topic, pool)))
-        return self._listener(sources, True, batch_size, batch_timeout)
+        listener = self._listener(sources, True, batch_size, batch_timeout)
+        wait = self.settings.pool_refresh_interval
+        if new and wait > 0:
+            # Notifiers cache the pool list for pool_refresh_interval:
+            # once that has passed, every notification sent reaches the
+            # new pool, as a rabbit queue bound when its listener starts.
+            LOG.info('Pool %s is new on %s: waiting %.1f s until every '
+                     'notifier sees it', pool, ', '.join(new), wait)
+            time.sleep(wait)
+        return listener
 
     def _register_pool(self, queue, pool):
+        """Record ``pool`` on ``queue``; True if it was not there."""
         key = POOL_KEY + names.encode_component(pool)
         try:
             self.client.ensure_queue(queue)
-            self.client.set_metadata_key(queue, key, pool)
+            known = self.client.queue_metadata(queue).get(key) == pool
+            if not known:
+                self.client.set_metadata_key(queue, key, pool)
         except errors.ZaqarError as exc:
             raise om.MessageDeliveryFailure(
                 'Cannot register pool %r on %s: %s' % (pool, queue, exc))
+        # This driver's own notifiers see it at once.
+        self._pools.pop(queue, None)
+        return not known
 
     def deleter(self):
         """The background deleter of claimed messages (started once)."""

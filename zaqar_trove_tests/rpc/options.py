@@ -123,7 +123,9 @@ DRIVER_OPTS = [
                     'less than a quarter is left.'),
     cfg.FloatOpt('pool_refresh_interval', default=5.0, min=0.0,
                  help='How long (s) a notifier caches the list of listener '
-                      'pools of a notification queue.'),
+                      'pools of a notification queue; the first listener '
+                      'of a new pool waits this long when it starts, so '
+                      'that every notifier sees the pool.'),
     cfg.BoolOpt('cleanup_server_queues', default=True,
                 help="An RPC server's cleanup deletes its server-specific "
                      'queue (topic and fanout queues are shared and stay).'),

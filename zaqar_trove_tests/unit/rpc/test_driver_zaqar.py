@@ -270,6 +270,29 @@ class TestNotificationsOverZaqar(base.ZaqarTestCase):
         waiters.wait_until(lambda: picky.seen == [5, 5], 20,
                            what='the notification seen twice')
 
+    def test_a_pool_joining_later_gets_what_follows(self):
+        # Driver issue 1: the notifier's cached pool list hid a new pool.
+        notifying = self.transport(notifications=True,
+                                   pool_refresh_interval=1)
+        listening = self.transport(notifications=True,
+                                   pool_refresh_interval=1)
+        early = self._listener(listening, 'early')
+        notifier = om.Notifier(notifying, 'zt.test', driver='messaging',
+                               topics=['notes'])
+        notifier.info({}, 'zt.event', {'n': 0})
+        started = time.monotonic()
+        late = self._listener(listening, 'late')
+        self.assertGreaterEqual(time.monotonic() - started, 1.0)
+        for n in range(1, 11):
+            notifier.info({}, 'zt.event', {'n': n})
+        waiters.wait_until(
+            lambda: sorted(late.seen) == list(range(1, 11)) and
+            sorted(early.seen) == list(range(11)), 20,
+            what='the late pool getting all that followed (%s)' % late.seen)
+        started = time.monotonic()
+        self._listener(listening, 'late')
+        self.assertLess(time.monotonic() - started, 1.0)
+
     def test_pools_push(self):
         self._check_pools('push')
 
