@@ -87,12 +87,6 @@ FINDINGS = {
         'ciphertext string instead of an error, so a guest holding the '
         "wrong key answers another instance's calls (is_root_enabled "
         'returns a non-empty string, which is true)'),
-    'push-auth-drops-token': (
-        'zaqar:// driver (auth_mode=keystone): a websocket authenticate '
-        'that Zaqar answers 503 (Keystone down) invalidates the token the '
-        "driver's HTTP requests share, so while Keystone is down every "
-        'request fails with "keystone unreachable" although Zaqar still '
-        'accepts the token it had (/tmp/driver-issues.md)'),
 }
 
 

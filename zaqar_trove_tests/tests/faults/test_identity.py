@@ -30,7 +30,6 @@ from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
-from zaqar_trove_tests.common import defects
 from zaqar_trove_tests.common import fault_identity
 from zaqar_trove_tests.common import faults
 from zaqar_trove_tests.common import identity
@@ -95,8 +94,8 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
     lost or run twice, and everything resumes by itself once Keystone is
     back. The stream's drivers poll (no websocket); a separate push driver
     whose websocket must authenticate again during the outage (the
-    websocket server restarted) must keep its still valid token for HTTP
-    -- a known driver defect (``push-auth-drops-token``). While Keystone is
+    websocket server restarted) must keep its still valid token for HTTP.
+    While Keystone is
     down Zaqar's API spends ~3.5 s on every request whose token a worker
     has not validated before (keystonemiddleware tries Keystone three
     times) before it answers 503.
@@ -139,8 +138,7 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
         self.assertEqual('after', push_client.call({}, 'echo', key='after'))
         lost = self.finish(stream, row)
         self.assert_intact(stream, lost)
-        defects.expect(self, 'push-auth-drops-token', self.assertNotIn,
-                       'keystone', row['push_driver_call'])
+        self.assertNotIn('keystone', row['push_driver_call'])
 
     def probe_new_driver(self, row):
         client = self.client(self.transport(), self.topic('nobody'))
