@@ -89,9 +89,9 @@ def parser():
     p.add_argument('--casts', default=1000, type=int)
     p.add_argument('--idle-push', default='1,10,100,1000', type=_ints,
                    help='idle guest counts with push')
-    p.add_argument('--idle-poll', default='1,10,50', type=_ints,
+    p.add_argument('--idle-poll', default='1,10,30', type=_ints,
                    help='idle guest counts with polling (each polls)')
-    p.add_argument('--idle-window', default=30.0, type=float,
+    p.add_argument('--idle-window', default=20.0, type=float,
                    help='seconds each idle step is measured')
     p.add_argument('--guests-per-process', default=250, type=int)
     p.add_argument('--quick', action='store_true',
@@ -173,7 +173,7 @@ def _project_idle(results):
     """Add the rare events' cost to each push step (``idle.project``)."""
     prims = results.get('floor', {}).get('primitives')
     steps = results.get('idle', {}).get('steps', [])
-    if not prims:
+    if not prims or not steps:
         return
     defaults = idle.driver_defaults()
     results['idle']['projection'] = defaults
@@ -255,7 +255,8 @@ def run(args, echo=print):
     os.makedirs(log_dir, exist_ok=True)
     started = time.monotonic()
     results = {'machine': machine.describe(), 'errors': {},
-               'command': ' '.join(shlex.quote(a) for a in sys.argv),
+               'command': 'python -m zaqar_trove_tests.bench ' + ' '.join(
+                   shlex.quote(a) for a in sys.argv[1:]),
                'config': {k: v for k, v in vars(args).items()}}
     echo('machine: %(cores)s cores, load %(load_1_5_15)s' %
          results['machine'])

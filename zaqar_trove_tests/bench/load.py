@@ -88,3 +88,17 @@ def sequential(call, count):
         call(i)
         out.append((time.perf_counter() - started) * 1000.0)
     return out
+
+
+def merge(results):
+    """One ``run`` result out of several runs of the same cell."""
+    samples = [x for r in results for x in r['samples_ms']]
+    calls = sum(r['calls'] for r in results)
+    wall = sum(r['wall_s'] for r in results)
+    errors = collections.Counter()
+    for r in results:
+        errors.update(r['error_types'])
+    return {'callers': results[0]['callers'], 'calls': calls,
+            'errors': sum(errors.values()), 'error_types': dict(errors),
+            'wall_s': wall, 'calls_per_s': stats.rate(calls, wall),
+            'latency_ms': stats.summary(samples), 'samples_ms': samples}

@@ -45,7 +45,8 @@ def _latency(ax, results):
     ax.set_ylabel('fraction of calls')
     ax.set_title('call() latency distribution')
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
 
 
 def _throughput(ax, results):
@@ -70,7 +71,8 @@ def _throughput(ax, results):
     ax.set_ylabel('calls/s (log)')
     ax.set_title('call() throughput')
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
 
 
 def _idle(ax, results):
@@ -92,7 +94,8 @@ def _idle(ax, results):
     ax.set_ylabel('Zaqar + Redis, % of one core')
     ax.set_title('idle cost')
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
 
 
 def render(results, path):

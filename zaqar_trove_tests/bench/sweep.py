@@ -15,7 +15,8 @@
 
 Only on a stack the benchmark started itself: the ``zaqar`` service is
 restarted with each setting (its recorded command is edited), measured
-(floor call and push call, 1 and 8 callers) and finally restored.
+(floor call and push call, 1 and 8 callers), in turns over a few rounds,
+and finally restored.
 """
 
 from zaqar_trove_tests.bench import floor
@@ -49,42 +50,59 @@ def current(stack):
             int(argv[argv.index('--threads') + 1]))
 
 
-def measure(target, log_dir, duration, settings=SETTINGS, echo=print):
+def _one(target, log_dir, duration):
+    """Floor and push calls at 1 and 8 callers on the current setting."""
+    out = {}
+    ping = floor.PingPong(target, log_dir)
+    try:
+        for callers in (1, 8):
+            out['floor_%d' % callers] = load.run(ping.call, callers,
+                                                 duration)
+    finally:
+        ping.close()
+    url = target.url('push')
+    workers = rpcbench.servers(url, 'bench-sweep', 1, log_dir)
+    client = rpcbench.Client(url, 'bench-sweep')
+    try:
+        client.call(0)
+        for callers in (1, 8):
+            out['push_%d' % callers] = load.run(client.call, callers,
+                                                duration)
+    finally:
+        client.close()
+        spawn.stop_all(workers)
+    return out
+
+
+def measure(target, log_dir, duration, settings=SETTINGS, rounds=2,
+            echo=print):
+    """Each setting in turn, ``rounds`` times (load changes hit all).
+
+    :returns: ``[{workers, threads, floor_1, floor_8, push_1, push_8}]``,
+        each cell merged over the rounds (``load.merge``).
+    """
     stack = target.stack
     original = current(stack)
-    out = []
+    parts = {setting: [] for setting in settings}
     try:
-        for workers, threads in settings:
-            configure(stack, workers, threads)
-            row = {'workers': workers, 'threads': threads}
-            ping = floor.PingPong(target, log_dir)
-            try:
-                for callers in (1, 8):
-                    row['floor_%d' % callers] = load.run(ping.call, callers,
-                                                         duration)
-            finally:
-                ping.close()
-            url = target.url('push')
-            workers_ = rpcbench.servers(url, 'bench-sweep', 1, log_dir)
-            client = rpcbench.Client(url, 'bench-sweep')
-            try:
-                client.call(0)
-                for callers in (1, 8):
-                    row['push_%d' % callers] = load.run(client.call,
-                                                        callers, duration)
-            finally:
-                client.close()
-                spawn.stop_all(workers_)
-            for key in ('floor_1', 'floor_8', 'push_1', 'push_8'):
-                row[key].pop('samples_ms', None)
-            echo('  %d x %d: floor p50 %.1f ms, %.0f calls/s at 8; push '
-                 'p50 %.1f ms, %.0f calls/s at 8' % (
-                     workers, threads,
-                     row['floor_1']['latency_ms']['p50'],
-                     row['floor_8']['calls_per_s'],
-                     row['push_1']['latency_ms']['p50'],
-                     row['push_8']['calls_per_s']))
-            out.append(row)
+        for _ in range(rounds):
+            for workers, threads in settings:
+                configure(stack, workers, threads)
+                parts[(workers, threads)].append(
+                    _one(target, log_dir, duration / float(rounds)))
     finally:
         configure(stack, *original)
+    out = []
+    for (workers, threads), runs in parts.items():
+        row = {'workers': workers, 'threads': threads}
+        for key in ('floor_1', 'floor_8', 'push_1', 'push_8'):
+            row[key] = load.merge([run[key] for run in runs])
+            row[key].pop('samples_ms')
+        echo('  %d x %d: floor p50 %.1f ms, %.0f calls/s at 8; push p50 '
+             '%.1f ms, %.0f calls/s at 8' % (
+                 workers, threads, row['floor_1']['latency_ms']['p50'],
+                 row['floor_8']['calls_per_s'],
+                 row['push_1']['latency_ms']['p50'],
+                 row['push_8']['calls_per_s']))
+        out.append(row)
     return out

@@ -55,3 +55,14 @@ class TestLoad(testtools.TestCase):
         out = load.sequential(calls.append, 5)
         self.assertEqual([0, 1, 2, 3, 4], calls)
         self.assertEqual(5, len(out))
+
+    def test_merge(self):
+        first = load.run(lambda i: None, 1, duration=30, max_calls=3)
+        second = load.run(lambda i: None, 1, duration=30, max_calls=2)
+        second['error_types'] = {'KeyError': 1}
+        merged = load.merge([first, second])
+        self.assertEqual(5, merged['calls'])
+        self.assertEqual(5, merged['latency_ms']['n'])
+        self.assertEqual(1, merged['errors'])
+        self.assertAlmostEqual(first['wall_s'] + second['wall_s'],
+                               merged['wall_s'])
