@@ -11,14 +11,9 @@
 # under the License.
 
 
-"""Tokens for the identity faults: short-lived, revoked, in a URL."""
+"""Tokens for the identity faults: revoked, in a URL."""
 
-import datetime
-import time
 from urllib import parse
-
-from tempest.lib.common.utils import data_utils
-from tempest.lib.common.utils import test_utils
 
 from zaqar_trove_tests.common import rpc_urls
 
@@ -26,32 +21,6 @@ from zaqar_trove_tests.common import rpc_urls
 _KEYSTONE_QUERY = ('auth_url', 'project_name', 'project_id',
                    'project_domain_name', 'project_domain_id',
                    'user_domain_name', 'user_domain_id')
-
-
-def short_lived_token(manager, cleanup, lifetime):
-    """A token of ``manager``'s user and project that dies in ``lifetime`` s.
-
-    Keystone caps a token's expiry at its application credential's
-    ``expires_at``: the token comes from one that lives ``lifetime`` s.
-
-    :returns: ``(token, monotonic time of its expiry)``.
-    """
-    creds = manager.credentials
-    client = manager.application_credentials_client
-    now = datetime.datetime.now(datetime.timezone.utc).replace(
-        tzinfo=None, microsecond=0)
-    expires = now + datetime.timedelta(seconds=lifetime)
-    app_cred = client.create_application_credential(
-        creds.user_id, name=data_utils.rand_name('ztt-short-lived'),
-        expires_at=expires.isoformat())['application_credential']
-    cleanup(test_utils.call_and_ignore_notfound_exc,
-            client.delete_application_credential, creds.user_id,
-            app_cred['id'])
-    token = manager.token_v3_client.get_token(
-        app_cred_id=app_cred['id'], app_cred_secret=app_cred['secret'])
-    left = (expires - datetime.datetime.now(datetime.timezone.utc).replace(
-        tzinfo=None)).total_seconds()
-    return token, time.monotonic() + left
 
 
 def token_url(url, token, project_id):

@@ -50,8 +50,8 @@ def revoked_token(manager):
     return token
 
 
-def expired_token(manager, cleanup, lifetime=3):
-    """A token that keystone has let expire, waiting for that to happen.
+def short_lived_token(manager, cleanup, lifetime):
+    """A token of ``manager``'s user that expires in ``lifetime`` s.
 
     Keystone caps a token's lifetime at its application credential's
     ``expires_at``: the token comes from one that lives ``lifetime`` s.
@@ -61,13 +61,18 @@ def expired_token(manager, cleanup, lifetime=3):
     expires = (datetime.datetime.now(datetime.timezone.utc).replace(
         tzinfo=None, microsecond=0) + datetime.timedelta(seconds=lifetime))
     app_cred = client.create_application_credential(
-        creds.user_id, name=data_utils.rand_name('ztt-expiring'),
+        creds.user_id, name=data_utils.rand_name('ztt-short-lived'),
         expires_at=expires.isoformat())['application_credential']
     cleanup(test_utils.call_and_ignore_notfound_exc,
             client.delete_application_credential, creds.user_id,
             app_cred['id'])
-    token = manager.token_v3_client.get_token(
+    return manager.token_v3_client.get_token(
         app_cred_id=app_cred['id'], app_cred_secret=app_cred['secret'])
+
+
+def expired_token(manager, cleanup, lifetime=3):
+    """A token that keystone has let expire, waiting for that to happen."""
+    token = short_lived_token(manager, cleanup, lifetime)
     waiters.wait_until(lambda: not is_valid(manager, token),
                        timeout=lifetime + 30, interval=0.5,
                        what='expiry of a token of lifetime %d s' % lifetime)

@@ -202,8 +202,8 @@ class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
         listener_log = self.useFixture(faults.LogRecorder(
             'zaqar_trove_tests.rpc.listener'))
         project = self.os_primary.credentials.project_id
-        token, _ = fault_identity.short_lived_token(
-            self.os_primary, self.addCleanup, LIFETIME)
+        token = identity.short_lived_token(self.os_primary, self.addCleanup,
+                                           LIFETIME)
         url = fault_identity.token_url(self.transport_url(), token, project)
         stream = self.stream(url=url)
         stream.wait_flowing(count=10, timeout=LIFETIME)

@@ -24,6 +24,7 @@ from tempest import config
 from tempest import test
 
 from zaqar_trove_tests.common import clients
+from zaqar_trove_tests.common import resources
 from zaqar_trove_tests.common import rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.guest import controlplane
@@ -131,19 +132,28 @@ def wait_for(predicate, what, timeout=None):
         what=what)
 
 
-def queue_names(zaqar):
-    """Names of every queue of the project of ``zaqar`` (ZaqarClients)."""
-    names, marker = [], None
-    while True:
-        page = zaqar.queues.list_queues(limit=20, marker=marker)
-        batch = [queue['name'] for queue in page['queues']]
-        if not batch:
-            return names
-        names.extend(batch)
-        marker = batch[-1]
-
-
 def delete_queues(zaqar):
     """Delete every queue of the project of ``zaqar`` (ZaqarClients)."""
-    for name in queue_names(zaqar):
+    for name in resources.list_queue_names(zaqar):
         zaqar.queues.delete_queue(name)
+
+
+def check_database_and_restart(control, trove, instance_id, where=''):
+    """The guest's effects reach Trove, through casts and heartbeats.
+
+    A create_database cast shows in list_databases; stop_db makes the
+    instance SHUTDOWN in Trove's database (its heartbeat, through Trove's
+    conductor), restart makes it HEALTHY again.
+    """
+    status = control.service_status
+    api = control.guest_api(instance_id)
+    db = rand_name('db')
+    api.create_database([schema(trove, db)])
+    wait_for(lambda: db in [d['_name'] for d in api.list_databases()[0]],
+             'database %s on %s%s' % (db, where, instance_id))
+    api.stop_db()
+    wait_for(lambda: status(instance_id) == 'shutdown',
+             '%s SHUTDOWN in Trove' % instance_id)
+    api.restart()
+    wait_for(lambda: status(instance_id) == 'healthy',
+             '%s HEALTHY in Trove' % instance_id)

@@ -100,21 +100,11 @@ class GuestIsolationTest(base.TroveScenarioTest):
         3. stop_db: the guest's heartbeat (posted with its conductor
            grant) makes the instance SHUTDOWN in Trove; restart: HEALTHY.
         """
-        status = self.control.service_status
         for instance_id in self.guests:
-            api = self.control.guest_api(instance_id)
-            self.assertIs(True, api.rpc_ping())
-            db = base.rand_name('db')
-            api.create_database([base.schema(self.trove, db)])
-            base.wait_for(
-                lambda: db in [d['_name'] for d in api.list_databases()[0]],
-                'database %s on %s' % (db, instance_id))
-            api.stop_db()
-            base.wait_for(lambda: status(instance_id) == 'shutdown',
-                          '%s SHUTDOWN in Trove' % instance_id)
-            api.restart()
-            base.wait_for(lambda: status(instance_id) == 'healthy',
-                          '%s HEALTHY in Trove' % instance_id)
+            self.assertIs(True, self.control.guest_api(
+                instance_id).rpc_ping())
+            base.check_database_and_restart(self.control, self.trove,
+                                            instance_id)
 
     @decorators.idempotent_id('0fb34f50-1008-42ec-8faf-47d9d5c1803c')
     def test_guest_cannot_reach_another_guests_queues(self):

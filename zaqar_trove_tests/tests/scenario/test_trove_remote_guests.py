@@ -83,17 +83,6 @@ class RemoteGuestTest(base.TroveScenarioTest):
         2. stop_db: its heartbeat makes the instance SHUTDOWN in Trove's
            database (Trove's conductor on this node); restart: HEALTHY.
         """
-        status = self.control.service_status
         for instance_id in self.instance_ids:
-            api = self.control.guest_api(instance_id)
-            db = base.rand_name('db')
-            api.create_database([base.schema(self.trove, db)])
-            base.wait_for(
-                lambda: db in [d['_name'] for d in api.list_databases()[0]],
-                'database %s on remote guest %s' % (db, instance_id))
-            api.stop_db()
-            base.wait_for(lambda: status(instance_id) == 'shutdown',
-                          '%s SHUTDOWN in Trove' % instance_id)
-            api.restart()
-            base.wait_for(lambda: status(instance_id) == 'healthy',
-                          '%s HEALTHY in Trove' % instance_id)
+            base.check_database_and_restart(
+                self.control, self.trove, instance_id, 'remote guest ')
