@@ -19,10 +19,12 @@ reads the transport URL from its environment (never its command line),
 prints ``READY`` once serving and ``BEGIN <method> <value>`` when an
 endpoint method starts, and exits by itself when its stdin closes (the
 test process ended) or on SIGTERM. ``kill()`` is SIGKILL: no reply, no
-cleanup, no further heartbeat, as a crashed server.
+cleanup, no further heartbeat, as a crashed server; the endpoint's
+``crash`` method makes the child SIGKILL itself inside a dispatch.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -89,6 +91,10 @@ def _main(topic, server):
         def work(self, ctxt, value, seconds):
             print('BEGIN work %s' % value, flush=True)
             return super().work(ctxt, value, seconds)
+
+        def crash(self, ctxt, value):
+            print('BEGIN crash %s' % value, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     cfg.CONF([], project='zaqar-trove-tests-rpc-process')
     transport = om.get_rpc_transport(cfg.CONF, url=os.environ[_URL_ENV])

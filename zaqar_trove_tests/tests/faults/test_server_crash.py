@@ -13,7 +13,7 @@
 
 """FLT: an RPC server killed (SIGKILL) in the middle of dispatching.
 
-A server runs in a child process (``fault_process.CrashingServer``), a
+A server runs in a child process (``rpc_process.ServerProcess``), a
 second server of the same topic in this one. The child dies (SIGKILL)
 while it executes three requests: a call and a cast sent to it by name
 (its own queue), both begun a while ago, and a cast it took from the
@@ -40,9 +40,9 @@ import time
 import oslo_messaging as om
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import fault_process
 from zaqar_trove_tests.common import rpc
 from zaqar_trove_tests.common import rpc_endpoints
+from zaqar_trove_tests.common import rpc_process
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -72,7 +72,7 @@ class ServerCrashContract(base.FaultTest):
     redelivery_window = None
 
     def child(self, topic):
-        return self.useFixture(fault_process.CrashingServer(
+        return self.useFixture(rpc_process.ServerProcess(
             self.transport_url(), topic, 'doomed'))
 
     def crash_from_topic(self, client, doomed, survivor):
