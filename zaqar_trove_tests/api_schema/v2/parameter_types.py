@@ -126,3 +126,29 @@ def location(pattern):
         'properties': {'location': path(pattern)},
         'required': ['location'],
     }
+
+
+def queue_stats(locator, locator_type):
+    """A queue's stats body; its newest/oldest messages named by ``locator``.
+
+    An empty or unknown queue has only the counts; otherwise the newest
+    and oldest messages come too (REST names them by ``href``, the
+    websocket API by ``id``).
+    """
+    message = closed_object({
+        locator: locator_type,
+        'ttl': positive_int,
+        'age': non_negative_int,
+        'body': anything,
+        'claim_id': {'oneOf': [uuid, {'type': 'null'}]},
+        'claim_count': non_negative_int,
+        'created': timestamp,
+        'checksum': {'type': 'string'},
+    }, required=['age', 'body', 'claim_count', 'claim_id', 'created',
+                 locator, 'ttl'])
+    counts = {'claimed': non_negative_int, 'free': non_negative_int,
+              'total': non_negative_int}
+    return closed_object({'messages': {'oneOf': [
+        closed_object(counts),
+        closed_object(dict(counts, newest=message, oldest=message)),
+    ]}})

@@ -51,35 +51,7 @@ delete_queue = {'status_code': [204]}
 
 purge_queue = {'status_code': [204]}
 
-_message_ref = types.closed_object({
-    'href': types.message_href,
-    'ttl': types.positive_int,
-    'age': types.non_negative_int,
-    'body': types.anything,
-    'claim_id': {'oneOf': [types.uuid, {'type': 'null'}]},
-    'claim_count': types.non_negative_int,
-    'created': types.timestamp,
-    'checksum': {'type': 'string'},
-}, required=['age', 'body', 'claim_count', 'claim_id', 'created', 'href',
-             'ttl'])
-
-_counts = {
-    'claimed': types.non_negative_int,
-    'free': types.non_negative_int,
-    'total': types.non_negative_int,
-}
-
-# An empty or unknown queue has only the counts; otherwise the newest and
-# oldest messages come too.
 show_queue_stats = {
     'status_code': [200],
-    'response_body': types.closed_object({
-        'messages': {
-            'oneOf': [
-                types.closed_object(_counts),
-                types.closed_object(dict(_counts, newest=_message_ref,
-                                         oldest=_message_ref)),
-            ],
-        },
-    }),
+    'response_body': types.queue_stats('href', types.message_href),
 }

@@ -57,35 +57,10 @@ queue_get = {'status_code': [200], 'response_body': {'type': 'object'}}
 
 queue_delete = {'status_code': [204], 'response_body': _text}
 
-_counts = {
-    'claimed': types.non_negative_int,
-    'free': types.non_negative_int,
-    'total': types.non_negative_int,
-}
-_message_ref = types.closed_object({
-    'id': types.uuid,
-    'ttl': types.positive_int,
-    'age': types.non_negative_int,
-    'body': types.anything,
-    'claim_id': {'oneOf': [types.uuid, {'type': 'null'}]},
-    'claim_count': types.non_negative_int,
-    'created': types.timestamp,
-    'checksum': {'type': 'string'},
-}, required=['age', 'body', 'claim_count', 'claim_id', 'created', 'id',
-             'ttl'])
-
 # An unknown queue is a 404 here (the REST API says 200).
 queue_get_stats = {
     'status_code': [200],
-    'response_body': types.closed_object({
-        'messages': {
-            'oneOf': [
-                types.closed_object(_counts),
-                types.closed_object(dict(_counts, newest=_message_ref,
-                                         oldest=_message_ref)),
-            ],
-        },
-    }),
+    'response_body': types.queue_stats('id', types.uuid),
 }
 
 queue_purge = {'status_code': [204], 'response_body': _empty}
