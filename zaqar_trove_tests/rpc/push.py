@@ -48,7 +48,10 @@ LOG = logging.getLogger(__name__)
 _OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
 _OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
 _OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
-_TICK = 1.0
+#: Longest wait (s) for a frame: the pings are checked this often. Idle
+#: consumers wake up once per tick, so a thousand of them would spend a
+#: core's worth of timeouts at a fraction of a second.
+_TICK = 5.0
 _SUSPECT_TIME = 60
 #: A message this old (s) found by a read no push announced is a lag.
 LAG_LIMIT = 2
@@ -225,7 +228,6 @@ class PushClient:
             sslopt=sslopt, enable_multithread=True)
         if self._settings.auth_mode in ('keystone', 'token'):
             self._authenticate(ws)
-        ws.settimeout(_TICK)
         return ws
 
     def _send_auth(self, ws):
@@ -291,6 +293,10 @@ class PushClient:
             if now - last_ping > settings.push_ping_interval:
                 ws.ping()
                 last_ping = now
+            wait = min(_TICK, settings.push_ping_interval)
+            if reauth_at is not None:
+                wait = max(0.01, min(wait, reauth_at - now))
+            ws.settimeout(wait)
             try:
                 opcode, frame = ws.recv_data_frame(True)
             except websocket.WebSocketTimeoutException:
