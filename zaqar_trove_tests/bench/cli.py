@@ -79,7 +79,7 @@ def parser():
                    help='rabbit, push (zaqar:// websocket) and/or poll')
     p.add_argument('--servers', default='1,2', type=_ints)
     p.add_argument('--callers', default='1,8,32', type=_ints)
-    p.add_argument('--duration', default=6.0, type=float,
+    p.add_argument('--duration', default=5.0, type=float,
                    help='seconds per call cell (all rounds together)')
     p.add_argument('--rounds', default=3, type=int,
                    help='call cells are measured in this many blocks, '
@@ -333,6 +333,10 @@ _STAGES = {'floor': _floor, 'calls': _calls, 'casts': _casts,
            'idle': _idle, 'sweep': _sweep}
 
 
+def _echo(line):
+    print(line, flush=True)
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     unknown = set(args.stages) - set(STAGES)
@@ -342,6 +346,6 @@ def main(argv=None):
         _quick(args)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        return run(args)
+        return run(args, echo=_echo)
     except KeyboardInterrupt:
         return 130

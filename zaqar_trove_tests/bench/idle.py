@@ -28,6 +28,7 @@ import os
 import time
 import uuid
 
+from zaqar_trove_tests.bench import floor
 from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
 from zaqar_trove_tests.bench import rpcbench
@@ -82,7 +83,7 @@ def step(target, delivery, count, window, log_dir, per_process=250,
                               ready_timeout=900)
     try:
         start_s = time.monotonic() - started
-        settle_s = _settle(workers, count, settle)
+        settle_s = _settle(workers, settle)
         sources = {name: get for name, get in target.cpu_sources().items()
                    if name in ZAQAR_SERVICES}
         sources['guests'] = lambda: [w.pid for w in workers]
@@ -95,12 +96,8 @@ def step(target, delivery, count, window, log_dir, per_process=250,
         cpu['zaqar_redis'] = sum(cpu[name] for name in ZAQAR_SERVICES)
         empty_rss = sum(w.ready['before']['rss'] for w in workers)
         rss = sum(doc['rss'] for doc in after)
-        client = rpcbench.Client(target.url(delivery), topics[0][0])
-        try:
-            client.call(0)
-            latencies = load.sequential(client.call, calls)
-        finally:
-            client.close()
+        latencies, floor_ms = _calls(target, delivery, topics[0][0],
+                                     calls, log_dir)
     finally:
         spawn.stop_all(workers)
     result = {
@@ -115,6 +112,9 @@ def step(target, delivery, count, window, log_dir, per_process=250,
         'threads': sum(doc['threads'] for doc in after),
         'call_ms': stats.summary(latencies),
         'call_samples_ms': latencies,
+        'floor_ms': stats.summary(floor_ms),
+        'call_vs_floor': stats.ratio(
+            stats.summary(latencies)['p50'], stats.summary(floor_ms)['p50']),
     }
     echo('  %-4s %5d guests: %.1f req/s (%.3f per guest), Zaqar+Redis '
          '%.1f %% of a core, %.0f KiB per guest, call p50 %.1f ms '
@@ -126,22 +126,46 @@ def step(target, delivery, count, window, log_dir, per_process=250,
     return result
 
 
-def _settle(workers, count, least, most=120.0, step=2.0):
+def _calls(target, delivery, topic, count, log_dir, rounds=3):
+    """Calls to one guest, taking turns with floor calls.
+
+    The floor calls, measured in the same moments, tell how much of a
+    change between steps is the machine's load rather than the guests.
+    :returns: ``(call latencies, floor latencies)`` in ms.
+    """
+    client = rpcbench.Client(target.url(delivery), topic)
+    ping = floor.PingPong(target, log_dir)
+    calls, floors = [], []
+    try:
+        client.call(0)
+        ping.call()
+        for _ in range(rounds):
+            calls += load.sequential(client.call, count // rounds)
+            floors += load.sequential(ping.call, count // rounds)
+    finally:
+        ping.close()
+        client.close()
+    return calls, floors
+
+
+def _settle(workers, least, most=60.0, step=2.0):
     """Wait until start-up traffic (catch-up reads) has died down.
 
-    At least ``least`` seconds, then until the guests send fewer than
-    ``max(2, count / 100)`` requests in ``step`` seconds, at most ``most``
-    seconds. :returns: the seconds waited.
+    At least ``least`` seconds, then until the guests' request rate over
+    ``step`` seconds stops falling (within 20 %, or below one request per
+    second: push), at most ``most`` seconds. :returns: the seconds waited.
     """
     started = time.monotonic()
     time.sleep(least)
     last = _sum_requests(w.stats() for w in workers)
+    rate = None
     while time.monotonic() - started < most:
         time.sleep(step)
         now = _sum_requests(w.stats() for w in workers)
-        if now - last < max(2, count / 100.0):
+        new_rate = (now - last) / step
+        if new_rate < 1.0 or (rate is not None and new_rate >= 0.8 * rate):
             break
-        last = now
+        last, rate = now, new_rate
     return time.monotonic() - started
 
 
@@ -155,7 +179,8 @@ def _kinds(before, after):
 
 
 #: Keystone's default token lifetime (s): Zaqar's websocket server closes
-#: a connection when its token expires, and the guest reconnects.
+#: a connection when its token expires, unless the guest authenticated it
+#: again with a new token (keystone auth does, shortly before).
 TOKEN_LIFETIME = 3600
 
 
@@ -168,33 +193,38 @@ def project(step, primitives, options):
     """What a push step costs once its rare events are counted.
 
     A window of seconds sees the pings but neither the safety reads
-    (every ``push_safety_interval``) nor the reconnections (when a token
-    expires, or at half the subscription TTL). Their cost per guest is the
+    (every ``push_safety_interval``) nor the authentication a guest
+    renews in place before its token expires (keystone auth), nor the
+    reconnection at half the subscription TTL. Their cost per guest is the
     measured CPU of the primitives they are made of, spread over their
     period: safety reads are empty claims (the fanout queue too when
-    ``push_safety_interval`` < ``fanout_ttl``); a reconnection is a
-    websocket connection with its authentication, three subscriptions,
-    three deletions of the old ones (as costly) and three catch-up reads.
+    ``push_safety_interval`` < ``fanout_ttl``); an authentication costs
+    what a websocket connection does; a reconnection adds three
+    subscriptions, three deletions of the old ones (as costly) and three
+    catch-up reads.
 
     :param options: ``{push_safety_interval, fanout_ttl,
         push_subscription_ttl}``.
-    :returns: ``{safety, reconnect, keystone, zaqar_redis}``, shares of a
-        core for ``step['guests']`` guests; ``zaqar_redis`` adds the
-        window's measurement.
+    :returns: ``{safety, reauth, reconnect, keystone, zaqar_redis}``,
+        shares of a core for ``step['guests']`` guests; ``zaqar_redis``
+        adds the window's measurement.
     """
     guests = step['guests']
     reads = 2 + (1 if options['push_safety_interval'] <
                  options['fanout_ttl'] else 0)
     empty_read = _cpu(primitives, 'claim_empty')
     safety = guests * reads * empty_read / options['push_safety_interval']
-    period = min(TOKEN_LIFETIME, options['push_subscription_ttl'] / 2.0)
-    once = (_cpu(primitives, 'ws_connect') +
-            6 * _cpu(primitives, 'subscribe') + 3 * empty_read)
-    reconnect = guests * once / period
-    keystone = guests * _cpu(primitives, 'ws_connect',
-                             ('keystone',)) / period
-    return {'safety': safety, 'reconnect': reconnect, 'keystone': keystone,
-            'zaqar_redis': step['cpu']['zaqar_redis'] + safety + reconnect}
+    auth = _cpu(primitives, 'ws_connect')
+    reauth = guests * auth / TOKEN_LIFETIME
+    renewal = options['push_subscription_ttl'] / 2.0
+    reconnect = guests * (auth + 6 * _cpu(primitives, 'subscribe') +
+                          3 * empty_read) / renewal
+    keystone = guests * _cpu(primitives, 'ws_connect', ('keystone',)) * (
+        1.0 / TOKEN_LIFETIME + 1.0 / renewal)
+    return {'safety': safety, 'reauth': reauth, 'reconnect': reconnect,
+            'keystone': keystone,
+            'zaqar_redis': (step['cpu']['zaqar_redis'] + safety + reauth +
+                            reconnect)}
 
 
 def driver_defaults():

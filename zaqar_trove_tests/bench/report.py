@@ -193,13 +193,15 @@ def _idle(results):
                      _pct(projected.get('keystone')),
                      '%.0f' % (step['rss_per_guest'] / 1024.0),
                      _ms(step['call_ms']['p50']),
+                     _ms(step.get('floor_ms', {}).get('p50')),
                      _ratio(step['call_ms']['p50'],
                             ones[step['delivery']]),
                      '%.0f' % step['start_s']))
     return out + _table(('delivery', 'guests', 'req/s', 'req/s per guest',
                          'Zaqar API', 'Zaqar ws', 'Redis', 'Zaqar+Redis',
                          'projected', 'Keystone (projected)',
-                         'KiB per guest', 'call p50 ms', 'vs first step',
+                         'KiB per guest', 'call p50 ms',
+                         'floor call p50 ms', 'call vs first step',
                          'start s'), rows)
 
 

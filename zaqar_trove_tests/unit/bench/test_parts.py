@@ -122,11 +122,14 @@ class TestIdleProjection(testtools.TestCase):
                                          'push_subscription_ttl': 86400})
         # 2 empty claims (no fanout read: 600 > 60) of 6 ms every 600 s.
         self.assertAlmostEqual(1000 * 2 * 0.006 / 600, got['safety'])
-        # 20 + 6 x 5 + 3 x 6 ms once per token lifetime (3600 s).
-        self.assertAlmostEqual(1000 * 0.068 / 3600, got['reconnect'])
-        self.assertAlmostEqual(1000 * 0.05 / 3600, got['keystone'])
-        self.assertAlmostEqual(0.01 + got['safety'] + got['reconnect'],
-                               got['zaqar_redis'])
+        # An authentication (20 ms) once per token lifetime (3600 s).
+        self.assertAlmostEqual(1000 * 0.02 / 3600, got['reauth'])
+        # 20 + 6 x 5 + 3 x 6 ms every 12 h.
+        self.assertAlmostEqual(1000 * 0.068 / 43200, got['reconnect'])
+        self.assertAlmostEqual(1000 * 0.05 * (1 / 3600. + 1 / 43200.),
+                               got['keystone'])
+        self.assertAlmostEqual(0.01 + got['safety'] + got['reauth'] +
+                               got['reconnect'], got['zaqar_redis'])
 
     def test_fanout_read_counted_when_the_interval_is_short(self):
         from zaqar_trove_tests.bench import idle

@@ -93,6 +93,16 @@ class TestTargets(testtools.TestCase):
         self.assertIsNone(verdicts[2]['ok'])
         self.assertIsNone(verdicts[3]['ok'])
 
+    def test_idle_latency_without_the_machine_load(self):
+        data = results(idle_p50=60.0)
+        first, top = data['idle']['steps'][:2]
+        first.update(floor_ms={'p50': 20.0}, call_vs_floor=1.5)
+        top.update(floor_ms={'p50': 40.0}, call_vs_floor=1.5)
+        verdict = targets.idle_latency(data)
+        self.assertTrue(verdict['ok'])
+        self.assertIn('2.00x', verdict['measured'])
+        self.assertIn('1.00x once the machine', verdict['measured'])
+
     def test_throughput_must_grow_with_callers(self):
         data = results()
         data['calls'][1]['calls_per_s'] = 200.0
