@@ -37,7 +37,8 @@ seconds with pauses tripling from ``poll_min_interval``; otherwise an
 idle listener reads its queues about every ``push_safety_interval``
 (+-25 %, so that guests started together do not read in step) in case a
 push was lost -- fanout queues only if that is shorter than
-``fanout_ttl`` -- and polls while the websocket is down. Without push the
+``fanout_ttl`` -- reads every queue once Zaqar answers again after a
+failed read, and polls while the websocket is down. Without push the
 pause between reads of an idle listener grows from ``poll_min_interval`` to
 ``poll_max_interval`` (after ``poll_hot_window`` seconds without messages)
 and drops back after a message; fanout queues are then read every
@@ -221,7 +222,10 @@ class ZaqarListener(base.PollStyleListener):
         observe = settings.push_safety_interval < settings.fanout_ttl
         due = []
         for source in self._sources:
-            if pushed and now - source.hint_at >= settings.push_grace:
+            # An announcement is forgotten push_grace after it came, once
+            # the queue was read since (not while reads fail).
+            if (pushed and source.read_at >= source.hint_at and
+                    now - source.hint_at >= settings.push_grace):
                 source.pending.clear()
             if source.more or (pushed and (source.pending or
                                            source.catch_up)):
@@ -304,6 +308,10 @@ class ZaqarListener(base.PollStyleListener):
             self._error_delay = min(
                 (self._error_delay or self._settings.retry_interval) * 2,
                 self._settings.max_retry_interval)
+            # Announced messages are forgotten after push_grace, and Zaqar
+            # may have lost pushes meanwhile: the first read that works
+            # reads every queue.
+            self._next_full = 0.0
         elif due:
             self._error_delay = 0.0
         if found:

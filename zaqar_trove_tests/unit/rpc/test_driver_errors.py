@@ -25,9 +25,13 @@ import oslo_messaging as om
 import testtools
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import listener as zlistener
+from zaqar_trove_tests.rpc import names
 from zaqar_trove_tests.unit.rpc import local_zaqar
 from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
+from zaqar_trove_tests.unit.rpc import tiny_ws
 
 SECRET = 'pa55-SECRET-w0rd'
 
@@ -138,6 +142,34 @@ class TestListenerBackoff(DriverErrorTestCase):
         waiters.wait_until(
             lambda: self.log.output.count('Dropped a malformed') >= 9, 10,
             what='bad messages dropped again and again')
+
+    def test_announced_request_read_after_an_outage(self):
+        # Driver issue L1: a push arrives while Zaqar's API fails; the
+        # announcement was forgotten after push_grace although the queue
+        # could not be read, so after the outage nothing read it until the
+        # next safety read (600 s). The listener is polled directly.
+        http = self.useFixture(tiny_http.TinyHttp(
+            Answer(200, {'messages': []})))
+        ws = self.useFixture(tiny_ws.TinyWs())
+        driver = self.transport(http.port, websocket_url=ws.url,
+                                delivery='push', push_grace=0.2)._driver
+        queue = names.topic_queue('om', 'openstack', 't')
+        listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
+        listener.start(driver.push)
+        self.addCleanup(listener.cleanup)
+        waiters.wait_until(lambda: driver.push.healthy and ws.actions(
+            'subscription_create'), 10, interval=0.05, what='subscribed')
+        self.assertEqual([], listener.poll(timeout=0.5))
+        http.answer(Answer(503))
+        cast = envelope.cast({}, {'method': 'note', 'args': {}})
+        ws.push(queue, cast)
+        # Longer than push_grace, every read failing.
+        self.assertEqual([], listener.poll(timeout=0.6))
+        self.assertIn('unreachable for listener', self.log.output)
+        http.answer(Answer(201, {'messages': [
+            {'id': 'm1', 'age': 1, 'ttl': 60, 'body': cast}]}))
+        [incoming] = listener.poll(timeout=5)
+        self.assertEqual({'method': 'note', 'args': {}}, incoming.message)
 
 
 class TestSecrets(DriverErrorTestCase):

@@ -94,6 +94,14 @@ class TinyWs(fixtures.Fixture):
             return [(n, doc) for n, doc in self.requests
                     if doc.get('action') == action]
 
+    def push(self, queue, body):
+        """Push ``body`` as posted to ``queue`` on every connection."""
+        data = json.dumps({'queue_name': queue, 'body': body}).encode()
+        with self._lock:
+            protos = list(self.connections)
+        for proto in protos:
+            self._loop.call_soon_threadsafe(proto.sendMessage, data)
+
     def drop(self):
         with self._lock:
             protos = list(self.connections)
