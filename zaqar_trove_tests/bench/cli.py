@@ -96,6 +96,10 @@ def parser():
     p.add_argument('--guests-per-process', default=250, type=int)
     p.add_argument('--quick', action='store_true',
                    help='short smoke run (seconds, not minutes)')
+    p.add_argument('--render', metavar='JSON', default=None,
+                   help='measure nothing: write the markdown and PNG of '
+                        'an earlier run\'s JSON again (with the current '
+                        'tuning steps) next to it')
     return p
 
 
@@ -316,6 +320,21 @@ def run(args, echo=print):
     return 1 if results['errors'] else 0
 
 
+def render(path, echo=print):
+    """Markdown and PNG of a JSON written by ``run``, next to it."""
+    with open(path) as f:
+        results = json.load(f)
+    results['tuning'] = _tuning()
+    results['targets'] = targets.judge(results)
+    base = os.path.splitext(path)[0]
+    with open(base + '.md', 'w') as f:
+        f.write(report.markdown(results))
+    from zaqar_trove_tests.bench import plot
+    plot.render(results, base + '.png')
+    echo('markdown %s.md\nplot     %s.png' % (base, base))
+    return 0
+
+
 def _zaqar_deployment(stack):
     from zaqar_trove_tests.bench import sweep
     try:
@@ -345,6 +364,8 @@ def main(argv=None):
     if args.quick:
         _quick(args)
     signal.signal(signal.SIGTERM, _terminate)
+    if args.render:
+        return render(args.render, echo=_echo)
     try:
         return run(args, echo=_echo)
     except KeyboardInterrupt:

@@ -172,10 +172,12 @@ def _idle(results):
     if proj:
         out += ['"Projected" adds, for push, what a window of seconds '
                 'does not see, from the CPU the floor measured for each '
-                'primitive: safety reads every %(push_safety_interval)s s '
+                'primitive: safety reads every %(push_safety_interval)s s, '
+                'an authentication in place per token lifetime (3600 s) '
                 'and a reconnection (authentication, subscriptions, '
-                'catch-up reads) per token lifetime (3600 s); Keystone: '
-                'the logins Zaqar\'s websocket server makes for those '
+                'catch-up reads) per half subscription TTL '
+                '(%(push_subscription_ttl)s s / 2); Keystone: the logins '
+                'Zaqar\'s websocket server makes for those '
                 'authentications.' % proj]
     out.append('')
     rows = []
