@@ -11,8 +11,15 @@
 # under the License.
 
 
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+
 import testtools
 
+from zaqar_trove_tests.bench import cli
 from zaqar_trove_tests.bench import report
 from zaqar_trove_tests.bench import targets
 
@@ -128,6 +135,22 @@ class TestReport(testtools.TestCase):
         self.assertIn('# zaqar:// benchmark', report.markdown({}))
 
     def test_json_round_trip(self):
-        import json
         self.assertEqual(2, json.loads(report.to_json(results()))[
             'machine']['cores'])
+
+
+class TestRender(testtools.TestCase):
+
+    def test_render_writes_markdown_and_png(self):
+        if importlib.util.find_spec('matplotlib') is None:
+            self.skipTest('matplotlib is in bench-requirements.txt only')
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, 'run.json')
+        with open(path, 'w') as f:
+            json.dump(results(), f)
+        self.assertEqual(0, cli.render(path, echo=lambda line: None))
+        with open(os.path.join(directory, 'run.md')) as f:
+            self.assertIn('## Tuning steps', f.read())
+        with open(os.path.join(directory, 'run.png'), 'rb') as f:
+            self.assertEqual(b'\x89PNG', f.read(4))
