@@ -18,10 +18,12 @@ reaches one consumer. An RPC server writes the delete of what it claimed
 before dispatching it (oslo acknowledges RPC requests before dispatch)
 but does not wait for Zaqar's answer, as rabbit's acknowledgement is not
 waited for either (see ``deleter``); a notification listener deletes
-what it claimed, and waits for that, before dispatching. A read takes
-more than oslo asks for when pushes announced more, or the previous read
-filled its page: the rest waits in a buffer, so one claim and one delete
-serve a burst. Zaqar's
+what it claimed, and waits for that, before dispatching. A claim from a
+queue with competing consumers takes one message (Zaqar's claim of
+several can take messages another consumer's claim holds); from a queue
+with one reader, a read takes more than oslo asks for when pushes
+announced more, or the previous read filled its page: the rest waits in
+a buffer, so one claim and one delete serve a burst. Zaqar's
 one-request ``pop`` is not safe between competing consumers (its 1 s
 claim on a whole-second clock lets a concurrent pop take the same
 message) and, measured, no cheaper than a claim whose delete comes later:
@@ -243,6 +245,10 @@ class ZaqarListener(base.PollStyleListener):
         now = time.monotonic()
         if self._error_delay:
             return self._error_delay
+        if any(s.more for s in self._sources):
+            # The last read filled its page, with messages that were all
+            # dropped (stale or malformed): what follows is read at once.
+            return 0.0
         if self._pushed():
             if any(s.pending and now - s.hint_at < settings.push_grace
                    for s in self._sources) or any(
@@ -323,12 +329,20 @@ class ZaqarListener(base.PollStyleListener):
     def _batch(source, wanted):
         """How many messages to read from ``source`` at once.
 
-        More than oslo asks for when pushes announced more, or the last
-        read filled its page: the rest waits in the buffer, already taken,
-        and one claim (and one delete) serves them all.
+        One from a queue with competing consumers: Zaqar's claim of
+        several messages, once it found a free one, also takes those
+        behind it that another live claim holds (README, Findings:
+        claim-steals-claimed), so two servers would run one request; a
+        claim of one message stops at the first free one. From a queue
+        with one reader, more than oslo asks for when pushes announced
+        more, or the last read filled its page: the rest waits in the
+        buffer, already taken, and one claim (and one delete) serves them
+        all.
         """
         if source.mode == 'observe':
             return PAGE
+        if source.mode == 'claim':
+            return 1
         if source.more:
             return PAGE
         return min(PAGE, max(1, wanted, len(source.pending)))

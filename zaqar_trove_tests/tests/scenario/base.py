@@ -46,13 +46,17 @@ class TroveScenarioTest(test.BaseTestCase):
     ``cls.zaqar`` (REST clients of that project) reads them, and they are
     deleted with the class. ``trove_options``: Trove options
     (``{name: value}``) for the class; Trove's defaults otherwise (secure
-    RPC on).
+    RPC on). ``conductor_queue``: Trove's conductor topic; by default one
+    of the class's own, as classes running in parallel share RabbitMQ (and
+    on Zaqar a project): on one topic their conductors would take each
+    other's guests' heartbeats.
     """
 
     credentials = ['primary']
     transport = None
     own_project = True
     trove_options = {}
+    conductor_queue = None
 
     @classmethod
     def skip_checks(cls):
@@ -79,8 +83,10 @@ class TroveScenarioTest(test.BaseTestCase):
         if cls.zaqar is not None and cls.own_project:
             # Registered first, runs last: after Trove's RPC stopped.
             cls.addClassResourceCleanup(delete_queues, cls.zaqar)
+        options = dict(cls.trove_options, conductor_queue=(
+            cls.conductor_queue or 'ztt-conductor-%s' % uuid.uuid4().hex[:8]))
         cls.control = controlplane.ControlPlane(
-            cls.trove, cls.transport_url, overrides=cls.trove_options)
+            cls.trove, cls.transport_url, overrides=options)
         cls.addClassResourceCleanup(cls.control.close)
         cls.control.start_conductor()
 

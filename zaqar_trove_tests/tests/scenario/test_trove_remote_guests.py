@@ -43,6 +43,8 @@ class RemoteGuestTest(base.TroveScenarioTest):
     transport = 'zaqar'
     own_project = False
     trove_options = {'enable_secure_rpc_messaging': False}
+    #: Trove's default, which the remote stand-ins report to.
+    conductor_queue = 'trove-conductor'
 
     @classmethod
     def skip_checks(cls):

@@ -15,11 +15,13 @@
 import json
 import logging
 import time
+import urllib.parse
 
 import fixtures
 import oslo_messaging as om
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
 from zaqar_trove_tests.unit.rpc import base
 from zaqar_trove_tests.unit.rpc import local_zaqar
@@ -79,6 +81,67 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
 
     def test_competing_servers_get_each_cast_once_poll(self):
         self._check_competing('poll')
+
+    def _claim_one(self, queue):
+        """A foreign consumer's claim of one message: ``(id, claim id)``."""
+        status, body = self.api('POST', '/v2/queues/%s/claims?limit=1'
+                                % queue, {'ttl': 60, 'grace': 60})
+        self.assertEqual(201, status)
+        href = urllib.parse.urlsplit(body['messages'][0]['href'])
+        return (href.path.rsplit('/', 1)[1],
+                urllib.parse.parse_qs(href.query)['claim_id'][0])
+
+    def test_a_message_another_claim_holds_is_never_taken(self):
+        # claim-steals-claimed: a free message ahead of one that another
+        # consumer's live claim holds; a claim of several would take both.
+        transport = self.transport('poll')
+        driver = transport._driver
+        queue = driver.queue_for(om.Target(topic='held'))
+        client = om.get_rpc_client(transport, om.Target(topic='held'))
+        client.cast({}, 'note', value=0)
+        _, released = self._claim_one(queue)
+        client.cast({}, 'note', value=1)
+        held, claim = self._claim_one(queue)
+        client.cast({}, 'note', value=2)
+        client.cast({}, 'note', value=3)
+        self.assertEqual(204, self.api('DELETE', '/v2/queues/%s/claims/%s'
+                                       % (queue, released))[0])
+        listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
+        listener.start()
+        self.addCleanup(listener.cleanup)
+        taken = []
+        waiters.wait_until(
+            lambda: taken.extend(m.message['args']['value'] for m in
+                                 listener.poll(timeout=0.5, batch_size=5))
+            or len(taken) >= 3, 20, what='the three free casts taken')
+        self.assertTrue(driver.deleter().flush(10))
+        self.assertEqual([0, 2, 3], sorted(taken))
+        self.assertEqual(200, self.api('GET', '/v2/queues/%s/messages/%s'
+                                       % (queue, held))[0])
+        self.assertEqual(204, self.api(
+            'DELETE', '/v2/queues/%s/messages/%s?claim_id=%s'
+            % (queue, held, claim))[0])
+
+    def test_dropped_messages_ahead_do_not_stall_a_push_listener(self):
+        # One message per claim: a read that took only junk is followed by
+        # the next at once, not by the next safety read (minutes away).
+        transport = self.transport('push')
+        driver = transport._driver
+        queue = driver.queue_for(om.Target(topic='junk'))
+        for _ in range(3):
+            self.assertEqual(201, self.api(
+                'POST', '/v2/queues/%s/messages' % queue,
+                {'messages': [{'body': 'junk', 'ttl': 300}]})[0])
+        om.get_rpc_client(transport, om.Target(topic='junk')).cast(
+            {}, 'note', value='after the junk')
+        listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
+        listener.start(driver.push)
+        self.addCleanup(listener.cleanup)
+        waiters.wait_until(lambda: driver.push.healthy, 10, interval=0.05,
+                           what='push connected')
+        taken = listener.poll(timeout=10)
+        self.assertEqual(['after the junk'],
+                         [m.message['args']['value'] for m in taken])
 
     def _check_errors_and_timeout(self, delivery):
         transport = self.transport(delivery)
