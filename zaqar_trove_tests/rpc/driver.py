@@ -18,8 +18,9 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
 - ``topic``: one queue per (exchange, topic), competing consumers: every
   server of the topic claims from it one message at a time (a claim of
   several can take what another server's claim holds, a Zaqar defect),
-  so each message goes to one server, once; it writes the delete of what it claimed before dispatching it,
-  without waiting for Zaqar's answer (``deleter``).
+  so each message goes to one server, once; it writes the delete of what
+  it claimed before dispatching it, without waiting for Zaqar's answer
+  (``deleter``).
 - ``topic`` + ``server``: one queue per server, read by that server only
   (claimed as well; Zaqar's one-request pop, safe for a single reader, if
   a signed-URL guest's grant does not allow claims).
