@@ -291,8 +291,6 @@ class ZaqarListener(base.PollStyleListener):
                 continue
             self._reachable(source)
             source.read_at = now
-            # Read on at once after a full page, unless pushes announced
-            # what was read (then the next push says when to read).
             read = {_envelope_id(m) for m in messages}
             announced = pushed and read <= source.pending
             if pushed and not announced:
@@ -301,8 +299,13 @@ class ZaqarListener(base.PollStyleListener):
             source.catch_up = False
             if source.mode == 'observe':
                 source.pending.clear()
-            source.more = (source.mode != 'observe' and not announced and
-                           len(messages) >= want)
+            # Read on at once after a full page, unless it held just what
+            # pushes announced and nothing announced is left (then the next
+            # push says when to read); a burst is read to its end even
+            # when its announcements are forgotten.
+            source.more = (source.mode != 'observe' and
+                           len(messages) >= want and
+                           not (announced and not source.pending))
             for message in messages:
                 incoming = self._accept(source, message)
                 if incoming is not None:

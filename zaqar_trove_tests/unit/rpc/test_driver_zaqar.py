@@ -12,6 +12,7 @@
 
 """The driver end to end against a real local Zaqar, push and poll."""
 
+import concurrent.futures
 import json
 import logging
 import time
@@ -75,6 +76,24 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
                            what='150 casts delivered')
         self.assertEqual(list(range(150)), delivered())
         self.assertTrue(all(s.values('note') for s in servers))
+
+    def test_a_burst_reaches_a_lone_push_server_whole(self):
+        # One message per claim: the burst outlasts its pushes'
+        # push_grace, and the server reads on until the queue is empty.
+        transport = self.transport('push')
+        server = self.server(transport, 'burst', 'only')
+        client = om.get_rpc_client(transport, om.Target(topic='burst'))
+        client.call({}, 'echo', value='subscribed')
+
+        def send(first):
+            for i in range(first, 1000, 4):
+                client.cast({}, 'note', value=i)
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(send, range(4)))
+        waiters.wait_until(lambda: len(server.values('note')) >= 1000, 90,
+                           what='1000 casts delivered')
+        self.assertEqual(list(range(1000)), sorted(server.values('note')))
 
     def test_competing_servers_get_each_cast_once_push(self):
         self._check_competing('push')
