@@ -46,7 +46,9 @@ pause between reads of an idle listener grows from ``poll_min_interval`` to
 and drops back after a message; fanout queues are then read every
 ``poll_max_interval``. When Zaqar is unreachable the listener logs it
 once and retries with backoff up to ``max_retry_interval``; it never
-raises out of ``poll``.
+raises out of ``poll``. A failed claim may have taken messages whose
+answer was lost: they come back when its TTL passes, unannounced, so
+every queue is read again then.
 
 Malformed or foreign messages are logged and dropped (they were removed
 from the queue when read); duplicates (same envelope id) and calls whose
@@ -128,6 +130,7 @@ class ZaqarListener(base.PollStyleListener):
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
         self._next_full = 0.0
+        self._orphans_at = 0.0
         self._error_delay = 0.0
         self._failing = False
         self._next = 0
@@ -215,6 +218,8 @@ class ZaqarListener(base.PollStyleListener):
         settings = self._settings
         pushed = self._pushed()
         full = not pushed or now >= self._next_full
+        if self._orphans_at and now >= self._orphans_at:
+            full, self._orphans_at = True, 0.0
         if full and pushed:
             # Spread: guests started together must not read in step.
             self._next_full = now + settings.push_safety_interval * \
@@ -255,7 +260,8 @@ class ZaqarListener(base.PollStyleListener):
                        s.catch_up for s in self._sources):
                 pause, self._grace = self._grace, self._grace * 3
                 return pause
-            return max(0.0, self._next_full - now)
+            return max(0.0, min(self._next_full,
+                                self._orphans_at or self._next_full) - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
         pause = self._interval
@@ -282,6 +288,11 @@ class ZaqarListener(base.PollStyleListener):
             except errors.Unreachable as exc:
                 self._unreachable(exc)
                 failed = True
+                if source.mode != 'observe':
+                    # A claim whose answer was lost holds what it took,
+                    # unannounced, until its TTL passes: read again then.
+                    self._orphans_at = (time.monotonic() +
+                                        httpclient.CLAIM_TTL + 1)
                 break
             except errors.ZaqarError as exc:
                 if not source.refused:

@@ -171,6 +171,37 @@ class TestListenerBackoff(DriverErrorTestCase):
         [incoming] = listener.poll(timeout=5)
         self.assertEqual({'method': 'note', 'args': {}}, incoming.message)
 
+    def test_lost_claim_read_again_when_it_expires(self):
+        # A claim whose answer was lost holds its messages, unannounced,
+        # for the claim TTL (shortened here); the listener reads again
+        # then instead of at the next safety read.
+        self.useFixture(fixtures.MockPatch(
+            'zaqar_trove_tests.rpc.httpclient.CLAIM_TTL', 0.5))
+        http = self.useFixture(tiny_http.TinyHttp(
+            Answer(200, {'messages': []})))
+        ws = self.useFixture(tiny_ws.TinyWs())
+        driver = self.transport(http.port, websocket_url=ws.url,
+                                delivery='push', push_grace=0.1)._driver
+        queue = names.topic_queue('om', 'openstack', 't')
+        listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
+        listener.start(driver.push)
+        self.addCleanup(listener.cleanup)
+        waiters.wait_until(lambda: driver.push.healthy and ws.actions(
+            'subscription_create'), 10, interval=0.05, what='subscribed')
+        self.assertEqual([], listener.poll(timeout=0.3))
+        http.answer(Answer(503))
+        cast = envelope.cast({}, {'method': 'note', 'args': {}})
+        ws.push(queue, cast)
+        self.assertEqual([], listener.poll(timeout=0.3))
+        # Zaqar is back; the lost claim still hides the message (longer
+        # than push_grace: the announcement is forgotten).
+        http.answer(Answer(200, {'messages': []}))
+        self.assertEqual([], listener.poll(timeout=0.5))
+        http.answer(Answer(201, {'messages': [
+            {'id': 'm1', 'age': 1, 'ttl': 60, 'body': cast}]}))
+        [incoming] = listener.poll(timeout=5)
+        self.assertEqual({'method': 'note', 'args': {}}, incoming.message)
+
 
 class TestSecrets(DriverErrorTestCase):
 
