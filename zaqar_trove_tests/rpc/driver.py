@@ -235,7 +235,9 @@ class ZaqarDriver(base.BaseDriver):
             delay = self.settings.retry_interval
             while True:
                 try:
-                    self._waiter = zreply.ReplyWaiter(self)
+                    # Each attempt ends by the caller's deadline.
+                    self._waiter = zreply.ReplyWaiter(
+                        self, timeout=deadline - time.monotonic())
                     return self._waiter
                 except errors.Rejected as exc:
                     raise om.MessageDeliveryFailure(

@@ -153,8 +153,8 @@ class ZaqarClient:
                 next_marker = found.get('marker', [marker])[0]
         return data.get('messages') or [], next_marker
 
-    def ensure_queue(self, queue):
-        self.request('PUT', queue, '', b'{}')
+    def ensure_queue(self, queue, timeout=None):
+        self.request('PUT', queue, '', b'{}', timeout=timeout)
 
     def delete_queue(self, queue):
         self.request('DELETE', queue, '')

@@ -58,9 +58,13 @@ _DRAIN_EVERY = 1.0
 
 
 class ReplyWaiter:
-    """Owns the reply queue; created by the driver on the first call."""
+    """Owns the reply queue; created by the driver on the first call.
 
-    def __init__(self, driver):
+    ``timeout``: at most this long (s) for creating the queue (the first
+    caller's time left).
+    """
+
+    def __init__(self, driver, timeout=None):
         self._driver = driver
         self._client = driver.client
         self._settings = driver.settings
@@ -79,7 +83,7 @@ class ReplyWaiter:
         self._grant_retry = 0.0
         self._grant_lock = threading.Lock()
         self._since = time.monotonic()
-        self._client.ensure_queue(self.queue)
+        self._client.ensure_queue(self.queue, timeout=timeout)
         if self._push is not None:
             self._push.subscribe(self.queue, self._on_push)
         self._thread = threading.Thread(target=self._run, daemon=True,

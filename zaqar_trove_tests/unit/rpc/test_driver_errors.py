@@ -86,6 +86,15 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
         self.assertLess(time.monotonic() - started, 2.5)
 
+    def test_first_call_ends_on_time_when_zaqar_hangs(self):
+        # Its reply queue is created within the call's timeout too.
+        server = self.useFixture(tiny_http.TinyHttp(Answer(hang=True)))
+        client = self.client(self.transport(server.port, http_timeout=6),
+                             timeout=1)
+        started = time.monotonic()
+        self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
+        self.assertLess(time.monotonic() - started, 2.5)
+
     def test_silent_server_ends_a_monitored_call_early(self):
         server = self.useFixture(tiny_http.TinyHttp())
         client = self.client(self.transport(server.port), timeout=20,
