@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 
+from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
 from zaqar_trove_tests.bench import spawn
 from zaqar_trove_tests.bench import stats
@@ -43,17 +44,12 @@ REQUEST_PAD = 'x' * 700
 REPLY_PAD = 'x' * 150
 
 
+#: Latencies (ms) of calls one after the other.
+_timed = load.sequential
+
+
 def _queue(what):
     return 'bench-floor-%s-%s' % (what, uuid.uuid4().hex[:8])
-
-
-def _timed(func, count):
-    out = []
-    for i in range(count):
-        started = time.perf_counter()
-        func(i)
-        out.append((time.perf_counter() - started) * 1000.0)
-    return out
 
 
 class _Pushes:

@@ -34,6 +34,16 @@ def _series(results, callers):
     return out
 
 
+def _label(ax, xlabel, ylabel, title):
+    """Axis labels, title, grid, and a legend if anything is labelled."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+
+
 def _latency(ax, results):
     for label, item in _series(results, 1).items():
         xs, ys = stats.cdf(item.get('samples_ms', []))
@@ -41,12 +51,8 @@ def _latency(ax, results):
             ax.step(xs, ys, where='post', label=label,
                     color=COLOURS.get(label))
     ax.set_xscale('log')
-    ax.set_xlabel('call latency, ms (1 caller, 1 server; log)')
-    ax.set_ylabel('fraction of calls')
-    ax.set_title('call() latency distribution')
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+    _label(ax, 'call latency, ms (1 caller, 1 server; log)',
+           'fraction of calls', 'call() latency distribution')
 
 
 def _throughput(ax, results):
@@ -70,12 +76,8 @@ def _throughput(ax, results):
     callers = sorted({p[0] for points in lines.values() for p in points})
     ax.set_xticks(callers)
     ax.set_xticklabels([str(c) for c in callers])
-    ax.set_xlabel('concurrent callers (1 server)')
-    ax.set_ylabel('calls/s (log)')
-    ax.set_title('call() throughput')
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+    _label(ax, 'concurrent callers (1 server)', 'calls/s (log)',
+           'call() throughput')
 
 
 def _idle(ax, results):
@@ -94,12 +96,8 @@ def _idle(ax, results):
     ax.axhline(5, color='red', linestyle=':', label='target (push, 1000)')
     ax.set_xscale('log')
     ax.set_yscale('log')
-    ax.set_xlabel('idle guests (log)')
-    ax.set_ylabel('Zaqar + Redis, % of one core (log)')
-    ax.set_title('idle cost')
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+    _label(ax, 'idle guests (log)', 'Zaqar + Redis, % of one core (log)',
+           'idle cost')
 
 
 def render(results, path):

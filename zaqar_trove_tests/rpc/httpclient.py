@@ -45,6 +45,13 @@ _STALE = (http.client.RemoteDisconnected, BrokenPipeError,
           ConnectionResetError, ConnectionAbortedError)
 
 
+def _arm(conn, timeout):
+    """Give ``conn`` (connected or not) ``timeout`` for what follows."""
+    if conn.sock is not None:
+        conn.sock.settimeout(timeout)
+    conn.timeout = timeout
+
+
 def _default(obj):
     return jsonutils.to_primitive(obj, convert_instances=True)
 
@@ -241,9 +248,7 @@ class ZaqarClient:
         conn, reused = self._checkout(index)
         while True:
             try:
-                if conn.sock is not None:
-                    conn.sock.settimeout(timeout)
-                conn.timeout = timeout
+                _arm(conn, timeout)
                 conn.request(method, path, headers=headers)
                 break
             except _STALE as exc:
@@ -265,10 +270,7 @@ class ZaqarClient:
                 conn.close()
                 raise errors.Unreachable('%s: Zaqar unreachable (%s)' % (
                     what, type(exc).__name__))
-            if resp.will_close:
-                conn.close()
-            else:
-                self._checkin(index, conn)
+            self._release(index, conn, resp)
             return self._result(resp.status, answer, what)
 
         return finish
@@ -312,9 +314,7 @@ class ZaqarClient:
         conn, reused = self._checkout(index)
         while True:
             try:
-                if conn.sock is not None:
-                    conn.sock.settimeout(timeout)
-                conn.timeout = timeout
+                _arm(conn, timeout)
                 conn.request(method, path, body=data, headers=headers)
                 resp = conn.getresponse()
                 answer = resp.read()
@@ -327,11 +327,15 @@ class ZaqarClient:
             except BaseException:
                 conn.close()
                 raise
-            if resp.will_close:
-                conn.close()
-            else:
-                self._checkin(index, conn)
+            self._release(index, conn, resp)
             return resp.status, answer
+
+    def _release(self, index, conn, resp):
+        """After an answer: keep ``conn`` for reuse unless it closes."""
+        if resp.will_close:
+            conn.close()
+        else:
+            self._checkin(index, conn)
 
     def _connect(self, index):
         host, port = self._hosts[index]

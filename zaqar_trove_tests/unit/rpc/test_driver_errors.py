@@ -152,22 +152,37 @@ class TestListenerBackoff(DriverErrorTestCase):
             lambda: self.log.output.count('Dropped a malformed') >= 9, 10,
             what='bad messages dropped again and again')
 
-    def test_announced_request_read_after_an_outage(self):
-        # Driver issue L1: a push arrives while Zaqar's API fails; the
-        # announcement was forgotten after push_grace although the queue
-        # could not be read, so after the outage nothing read it until the
-        # next safety read (600 s). The listener is polled directly.
+    def _push_listener(self, push_grace):
+        """``(http, ws, queue, listener)``: a subscribed push listener.
+
+        It reads one topic queue of a fake Zaqar answering empty claims.
+        """
         http = self.useFixture(tiny_http.TinyHttp(
             Answer(200, {'messages': []})))
         ws = self.useFixture(tiny_ws.TinyWs())
         driver = self.transport(http.port, websocket_url=ws.url,
-                                delivery='push', push_grace=0.2)._driver
+                                delivery='push',
+                                push_grace=push_grace)._driver
         queue = names.topic_queue('om', 'openstack', 't')
         listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
         listener.start(driver.push)
         self.addCleanup(listener.cleanup)
         waiters.wait_until(lambda: driver.push.healthy and ws.actions(
             'subscription_create'), 10, interval=0.05, what='subscribed')
+        return http, ws, queue, listener
+
+    @staticmethod
+    def _answer_with(http, body):
+        """Zaqar answers every request with ``body`` as message m1."""
+        http.answer(Answer(201, {'messages': [
+            {'id': 'm1', 'age': 1, 'ttl': 60, 'body': body}]}))
+
+    def test_announced_request_read_after_an_outage(self):
+        # Driver issue L1: a push arrives while Zaqar's API fails; the
+        # announcement was forgotten after push_grace although the queue
+        # could not be read, so after the outage nothing read it until the
+        # next safety read (600 s). The listener is polled directly.
+        http, ws, queue, listener = self._push_listener(0.2)
         self.assertEqual([], listener.poll(timeout=0.5))
         http.answer(Answer(503))
         cast = envelope.cast({}, {'method': 'note', 'args': {}})
@@ -175,8 +190,7 @@ class TestListenerBackoff(DriverErrorTestCase):
         # Longer than push_grace, every read failing.
         self.assertEqual([], listener.poll(timeout=0.6))
         self.assertIn('unreachable for listener', self.log.output)
-        http.answer(Answer(201, {'messages': [
-            {'id': 'm1', 'age': 1, 'ttl': 60, 'body': cast}]}))
+        self._answer_with(http, cast)
         [incoming] = listener.poll(timeout=5)
         self.assertEqual({'method': 'note', 'args': {}}, incoming.message)
 
@@ -186,17 +200,7 @@ class TestListenerBackoff(DriverErrorTestCase):
         # then instead of at the next safety read.
         self.useFixture(fixtures.MockPatch(
             'zaqar_trove_tests.rpc.httpclient.CLAIM_TTL', 0.5))
-        http = self.useFixture(tiny_http.TinyHttp(
-            Answer(200, {'messages': []})))
-        ws = self.useFixture(tiny_ws.TinyWs())
-        driver = self.transport(http.port, websocket_url=ws.url,
-                                delivery='push', push_grace=0.1)._driver
-        queue = names.topic_queue('om', 'openstack', 't')
-        listener = zlistener.ZaqarListener(driver, [zlistener.Source(queue)])
-        listener.start(driver.push)
-        self.addCleanup(listener.cleanup)
-        waiters.wait_until(lambda: driver.push.healthy and ws.actions(
-            'subscription_create'), 10, interval=0.05, what='subscribed')
+        http, ws, queue, listener = self._push_listener(0.1)
         self.assertEqual([], listener.poll(timeout=0.3))
         http.answer(Answer(503))
         cast = envelope.cast({}, {'method': 'note', 'args': {}})
@@ -206,8 +210,7 @@ class TestListenerBackoff(DriverErrorTestCase):
         # than push_grace: the announcement is forgotten).
         http.answer(Answer(200, {'messages': []}))
         self.assertEqual([], listener.poll(timeout=0.5))
-        http.answer(Answer(201, {'messages': [
-            {'id': 'm1', 'age': 1, 'ttl': 60, 'body': cast}]}))
+        self._answer_with(http, cast)
         [incoming] = listener.poll(timeout=5)
         self.assertEqual({'method': 'note', 'args': {}}, incoming.message)
 
