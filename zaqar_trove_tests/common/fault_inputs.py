@@ -18,8 +18,8 @@ Every body that could run an endpoint if it were mishandled asks for
 
 - ``zaqar_malformed``: Zaqar message bodies the ``zaqar://`` driver must
   log and drop (not an envelope, another envelope version or kind,
-  missing or mistyped fields, a call without reply queue).
-- ``zaqar_expired_call``: a well-formed call whose deadline passed.
+  missing or mistyped fields, a call without reply queue, grant or
+  reply key).
 - ``oslo_refused``: well-formed requests oslo's dispatcher refuses
   (unknown method or version, no method, arguments not an object).
 - ``rabbit_junk`` and ``rabbit_body``: the RabbitMQ control's equivalents,
@@ -27,10 +27,10 @@ Every body that could run an endpoint if it were mishandled asks for
 """
 
 import json
-import time
 import uuid
 
 from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import names
 
 #: oslo.messaging's own wire envelope on RabbitMQ.
 OSLO_VERSION = '2.0'
@@ -55,15 +55,28 @@ def _cast(name, **changes):
     return {k: v for k, v in body.items() if v is not None}
 
 
+#: A grant of the right shape (Zaqar would refuse its signature): calls
+#: must carry one, the malformed ones below are wrong elsewhere.
+SHAPED_GRANT = {'paths': ['/v2/queues/om-r-%s/messages' % ('0' * 32)],
+                'methods': ['POST'], 'project': 'p',
+                'expires': '2030-01-01T00:00:00', 'signature': 'ab' * 32}
+
+
+def any_reply_queue():
+    """A well-formed reply queue name nobody reads."""
+    return names.reply_queue('om', uuid.uuid4().hex)
+
+
 def _call(name, reply_queue, **changes):
-    body = envelope.call({}, note('bad-' + name), uuid.uuid4().hex,
-                         reply_queue, 60)
+    body = envelope.call({}, note('bad-' + name), envelope.new_id(),
+                         envelope.new_id(), reply_queue, SHAPED_GRANT, 60)
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
 
-def zaqar_malformed(reply_queue='om-r-nobody'):
+def zaqar_malformed(reply_queue=None):
     """``[(name, body)]`` the driver must log and drop, never execute."""
+    reply_queue = reply_queue or any_reply_queue()
     return [
         ('string', 'note bad-string'),
         ('number', 42),
@@ -83,17 +96,18 @@ def zaqar_malformed(reply_queue='om-r-nobody'):
                                            reply_queue, rq=None)),
         ('call-empty-reply-queue', _call('call-empty-reply-queue',
                                          reply_queue, rq='')),
-        ('call-without-deadline', _call('call-without-deadline',
-                                        reply_queue, dl=None)),
-        ('call-deadline-not-number', _call('call-deadline-not-number',
-                                           reply_queue, dl='soon')),
+        ('call-reply-queue-not-a-reply-queue', _call(
+            'call-reply-queue-not-a-reply-queue', reply_queue,
+            rq='om-t-openstack__victim')),
+        ('call-without-grant', _call('call-without-grant', reply_queue,
+                                     rg=None)),
+        ('call-without-reply-key', _call('call-without-reply-key',
+                                         reply_queue, rk=None)),
+        ('call-without-timeout', _call('call-without-timeout',
+                                       reply_queue, to=None)),
+        ('call-timeout-not-number', _call('call-timeout-not-number',
+                                          reply_queue, to='soon')),
     ]
-
-
-def zaqar_expired_call(reply_queue, now=None):
-    """A well-formed call whose caller gave up a minute ago."""
-    now = time.time() if now is None else now
-    return _call('expired-call', reply_queue, dl=now - 60, to=1)
 
 
 def oslo_refused():

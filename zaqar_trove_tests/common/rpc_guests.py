@@ -85,9 +85,15 @@ def signed_guest_url(transport, url, target, directory, send_topics=()):
                            **strip), grants
 
 
-def forged_reply(msg_id, result):
-    """A well-formed reply envelope to call ``msg_id``."""
-    return envelope.reply(msg_id, result=result)
+def forged_reply(msg_id, result, reply_key=None):
+    """A well-formed reply envelope to call ``msg_id``.
+
+    :param reply_key: the call's reply key if the forger knows it (else
+        a random one).
+    """
+    return envelope.reply({'mid': msg_id,
+                           'rk': reply_key or envelope.new_id()},
+                          result=result)
 
 
 def call_of(message):

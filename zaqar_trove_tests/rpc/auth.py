@@ -33,6 +33,7 @@ import os
 import re
 import threading
 
+import jsonschema
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
@@ -42,7 +43,24 @@ from zaqar_trove_tests.rpc import errors
 LOG = logging.getLogger(__name__)
 
 _GRANT_PATH = re.compile(r'/queues/([^/]+)/(?:messages|claims|subscriptions)')
-_GRANT_KEYS = ('paths', 'methods', 'project', 'expires', 'signature')
+_TEXT = {'type': 'string', 'maxLength': 256}
+#: A pre-signed URL grant, as Zaqar answers ``POST .../share``.
+GRANT_SCHEMA = {
+    'type': 'object',
+    'required': ['paths', 'methods', 'project', 'expires', 'signature'],
+    'properties': {
+        'paths': {'type': 'array', 'minItems': 1, 'maxItems': 4,
+                  'items': _TEXT},
+        'methods': {'type': 'array', 'minItems': 1, 'maxItems': 6,
+                    'items': {'enum': ['GET', 'HEAD', 'OPTIONS', 'POST',
+                                       'PUT', 'PATCH', 'DELETE']}},
+        'project': _TEXT,
+        'expires': {'type': 'string', 'maxLength': 64},
+        'signature': {'type': 'string', 'minLength': 1, 'maxLength': 128,
+                      'pattern': '^[0-9a-f]*$'},
+    },
+}
+_GRANT_VALIDATOR = jsonschema.Draft7Validator(GRANT_SCHEMA)
 
 
 def grant_headers(grant):
@@ -55,10 +73,11 @@ def grant_headers(grant):
 
 
 def valid_grant(grant):
-    return (isinstance(grant, dict) and
-            all(k in grant for k in _GRANT_KEYS) and
-            isinstance(grant['paths'], list) and
-            isinstance(grant['methods'], list))
+    """Whether ``grant`` (any value) has the shape of ``GRANT_SCHEMA``."""
+    try:
+        return _GRANT_VALIDATOR.is_valid(grant)
+    except RecursionError:
+        return False
 
 
 def grant_queues(grant):

@@ -111,6 +111,10 @@ class Deleter:
                 return
             try:
                 self._settle(*item)
+            except Exception:
+                # Supervised: one delete must not end every later one.
+                LOG.exception('Unexpected error deleting claimed messages '
+                              'from %s', item[0])
             finally:
                 self._done()
 

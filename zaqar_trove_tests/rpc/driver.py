@@ -80,6 +80,7 @@ from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
 
 from zaqar_trove_tests.rpc import auth as zauth
+from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import deleter as zdeleter
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
@@ -116,8 +117,9 @@ class ZaqarDriver(base.BaseDriver):
         self.push = (zpush.PushClient(self.settings, self.auth,
                                       self.client_id)
                      if self.settings.delivery == 'push' else None)
-        self._waiter_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._waiter = None
+        self._creating = None
         self._deleter = None
         self._pools = {}
         LOG.info('zaqar:// driver for %s: auth %s, %s delivery',
@@ -161,6 +163,35 @@ class ZaqarDriver(base.BaseDriver):
 
     # -- sending ---------------------------------------------------------
 
+    def _retrying(self, attempt, what, retry=None, deadline=None):
+        """``attempt()``, retried with backoff while Zaqar is unreachable.
+
+        :param retry: None/-1 retry forever, N times, 0 never.
+        :param deadline: monotonic; past it raise ``MessagingTimeout``.
+        :raises: ``MessageDeliveryFailure`` when Zaqar refuses or the
+            retries are spent.
+        """
+        attempts = None if retry is None or retry < 0 else retry
+        pauses = backoff.Backoff(self.settings.retry_interval,
+                                 self.settings.max_retry_interval,
+                                 deadline=deadline, attempts=attempts)
+        while True:
+            try:
+                return attempt()
+            except errors.Rejected as exc:
+                raise om.MessageDeliveryFailure('%s: %s' % (what, exc))
+            except errors.Unreachable as exc:
+                pause = pauses.next()
+                if pause is None:
+                    if attempts is not None and pauses.retries >= attempts:
+                        raise om.MessageDeliveryFailure(
+                            '%s: %s (after %d attempt(s))' % (
+                                what, exc, pauses.retries + 1))
+                    raise om.MessagingTimeout('Timed out: %s: %s' % (
+                        what, exc))
+                LOG.warning('%s: %s; retrying in %.1f s', what, exc, pause)
+            time.sleep(pause)
+
     def post(self, queue, bodies, ttl, retry=None, deadline=None,
              grant=None, data=None):
         """Post envelopes; oslo exceptions on failure.
@@ -174,27 +205,13 @@ class ZaqarDriver(base.BaseDriver):
                 data = self.client.encode_post(bodies, ttl)
         except errors.TooLarge as exc:
             raise om.MessageDeliveryFailure(str(exc))
-        delay = self.settings.retry_interval
-        attempt = 0
-        while True:
-            left = None if deadline is None else deadline - time.monotonic()
-            try:
-                self.client.post(queue, data, grant=grant, timeout=left)
-                return
-            except errors.Rejected as exc:
-                raise om.MessageDeliveryFailure(str(exc))
-            except errors.Unreachable as exc:
-                attempt += 1
-                if retry is not None and 0 <= retry < attempt:
-                    raise om.MessageDeliveryFailure(
-                        '%s (after %d attempt(s))' % (exc, attempt))
-                if deadline is not None and \
-                        time.monotonic() + delay >= deadline:
-                    raise om.MessagingTimeout(
-                        'Timed out sending to %s: %s' % (queue, exc))
-                LOG.warning('%s; retrying in %.1f s', exc, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, self.settings.max_retry_interval)
+
+        def attempt():
+            left = (None if deadline is None
+                    else deadline - time.monotonic())
+            self.client.post(queue, data, grant=grant, timeout=left)
+
+        self._retrying(attempt, 'Posting to %s' % queue, retry, deadline)
 
     def send(self, target, ctxt, message, wait_for_reply=None, timeout=None,
              call_monitor_timeout=None, retry=None, transport_options=None):
@@ -210,18 +227,22 @@ class ZaqarDriver(base.BaseDriver):
                 'read; use cast() or another auth_mode')
         if timeout is None:
             timeout = self.settings.message_ttl
-        # The caller gives up at ``deadline``; the envelope carries the
-        # same instant in wall-clock time.
-        started = time.time()
+        timeout = min(timeout, envelope.MAX_TIMEOUT)
+        # The caller gives up at ``deadline``; servers judge it from
+        # Zaqar's age of the request and its ``to`` (no shared clock).
+        ends = time.time() + timeout
         deadline = time.monotonic() + timeout
         waiter = self._reply_waiter(deadline)
-        msg_id = uuid.uuid4().hex
-        body = envelope.call(ctxt, message, msg_id, waiter.queue, timeout,
-                             call_monitor_timeout, waiter.grant(),
-                             now=started)
+        grant = self._retrying(
+            lambda: waiter.grants.get(ends, deadline - time.monotonic()),
+            'Minting a reply grant for %s (has Zaqar a [signed_url] '
+            'secret_key?)' % waiter.queue, retry, deadline)
+        msg_id, reply_key = envelope.new_id(), envelope.new_id()
+        body = envelope.call(ctxt, message, msg_id, reply_key, waiter.queue,
+                             grant, timeout, call_monitor_timeout)
         ttl = max(60, min(math.ceil(timeout), self.settings.message_ttl))
         LOG.debug('CALL %s to %s', msg_id, queue)
-        waiter.listen(msg_id, call_monitor_timeout)
+        waiter.listen(msg_id, reply_key, call_monitor_timeout)
         try:
             self.post(queue, [body], ttl, retry, deadline)
             return waiter.wait(msg_id, deadline, call_monitor_timeout)
@@ -229,39 +250,61 @@ class ZaqarDriver(base.BaseDriver):
             waiter.unlisten(msg_id)
 
     def _reply_waiter(self, deadline):
-        with self._waiter_lock:
-            if self._waiter is not None:
-                return self._waiter
-            delay = self.settings.retry_interval
-            while True:
-                try:
-                    # Each attempt ends by the caller's deadline.
-                    self._waiter = zreply.ReplyWaiter(
-                        self, timeout=deadline - time.monotonic())
-                    return self._waiter
-                except errors.Rejected as exc:
-                    raise om.MessageDeliveryFailure(
-                        'Cannot create the reply queue: %s' % exc)
-                except errors.Unreachable as exc:
-                    if time.monotonic() + delay >= deadline:
-                        raise om.MessagingTimeout(
-                            'Cannot create the reply queue: %s' % exc)
-                time.sleep(delay)
-                delay = min(delay * 2, self.settings.max_retry_interval)
+        """The reply waiter, created by the first caller.
 
-    def send_reply(self, request, body, raise_errors=False):
-        """Post a reply (or heartbeat) to the caller of ``request``."""
-        queue, grant = request['rq'], request.get('rg')
-        if grant is not None and not zauth.valid_grant(grant):
-            grant = None
-        left = envelope.remaining(request)
-        if left is not None and left <= 0:
+        Other callers wait for it (each until its own ``deadline``); no
+        lock is held while the queue is created.
+        """
+        while True:
+            with self._lock:
+                if self._waiter is not None:
+                    return self._waiter
+                creating = self._creating
+                mine = creating is None
+                if mine:
+                    creating = self._creating = threading.Event()
+            if mine:
+                break
+            if not creating.wait(max(0.0, deadline - time.monotonic())):
+                raise om.MessagingTimeout(
+                    'Timed out waiting for the reply queue')
+        waiter = None
+        try:
+            waiter = self._retrying(
+                # Each attempt ends by the caller's deadline.
+                lambda: zreply.ReplyWaiter(
+                    self, timeout=deadline - time.monotonic()),
+                'Creating the reply queue', deadline=deadline)
+            return waiter
+        finally:
+            with self._lock:
+                self._waiter, self._creating = waiter, None
+            creating.set()
+
+    def send_reply(self, request, body, deadline, raise_errors=False):
+        """Post a reply (or heartbeat) to the caller of ``request``.
+
+        Only to a reply queue (a name ``names.reply_queue`` makes), only
+        with the grant the request carries and only if that grant names
+        that queue: a request never makes a server write with its own
+        credentials, nor anywhere else (confused deputy).
+
+        :param deadline: monotonic time the caller gives up.
+        """
+        queue, grant = request['rq'], request['rg']
+        if zauth.grant_queues(grant) != {queue} or \
+                'POST' not in grant['methods']:
+            LOG.warning('Reply to %s not sent: its grant does not name its '
+                        'reply queue', request['mid'])
+            if raise_errors:
+                raise om.MessageDeliveryFailure('bad reply grant')
+            return
+        if deadline <= time.monotonic():
             if raise_errors:
                 raise om.MessageDeliveryFailure('the caller gave up')
             LOG.info('Reply to %s not sent: its caller gave up',
                      request['mid'])
             return
-        deadline = None if left is None else time.monotonic() + left
         try:
             try:
                 data = self.client.encode_post([body],
@@ -270,7 +313,7 @@ class ZaqarDriver(base.BaseDriver):
                 failure = om.MessageDeliveryFailure(
                     'reply not sent: %s' % exc)
                 body = envelope.reply(
-                    request['mid'], failure=common.serialize_remote_exception(
+                    request, failure=common.serialize_remote_exception(
                         (type(failure), failure, None)))
                 data = None
             self.post(queue, [body], self.settings.reply_ttl, retry=None,
@@ -389,14 +432,14 @@ class ZaqarDriver(base.BaseDriver):
 
     def deleter(self):
         """The background deleter of claimed messages (started once)."""
-        with self._waiter_lock:
+        with self._lock:
             if self._deleter is None:
                 self._deleter = zdeleter.Deleter(self.client, self.settings)
             return self._deleter
 
     def forget_listener(self, listener):
         """Called by a listener's cleanup: delete the queues it owns."""
-        with self._waiter_lock:
+        with self._lock:
             deleter = self._deleter
         if deleter is not None and not deleter.flush(5.0):
             LOG.warning('Claimed messages still undeleted after 5 s')
@@ -436,7 +479,7 @@ class ZaqarDriver(base.BaseDriver):
     # -- teardown --------------------------------------------------------
 
     def cleanup(self):
-        with self._waiter_lock:
+        with self._lock:
             waiter, self._waiter = self._waiter, None
             deleter, self._deleter = self._deleter, None
         if waiter is not None:

@@ -10,44 +10,99 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The JSON body of every Zaqar message the driver posts.
+"""The JSON body of every Zaqar message the driver posts, and its schemas.
 
 ::
 
-    {"v": "1.0",             envelope version, major.minor
+    {"v": "1.1",             envelope version, major.minor
      "k": "call",            call | cast | reply | hb | notify
-     "id": "<hex>",          unique per envelope (duplicate detection)
+     "id": "<32 hex>",       unique per envelope (duplicate detection)
      "ctx": {...},           request context          (call/cast/notify)
      "msg": {...},           oslo message             (call/cast/notify)
-     "mid": "<hex>",         call id; replies carry it back
-     "rq": "<queue>",        reply queue              (call)
-     "rg": {...},            pre-signed POST grant of rq (optional)
-     "dl": 1700000000.5,     deadline, epoch seconds  (call)
-     "to": 30.0,             the caller's timeout, s  (call)
+     "mid": "<32 hex>",      call id; replies carry it back
+     "rk": "<32 hex>",       reply key: a secret of this call, only its
+                             target sees it; replies must carry it back
+     "rq": "<queue>",        reply queue, a name ``names`` makes  (call)
+     "rg": {...},            pre-signed POST grant of rq          (call)
+     "to": 30.0,             the caller's timeout, s              (call)
      "cm": 10,               call_monitor_timeout, s  (call, optional)
      "res": ..., "fail": "...", "end": true           (reply)
      "nv": 2.0}              notification envelope version (notify)
 
-A reader accepts any minor version of its major and ignores unknown keys;
-anything else (not a dict, no ``v``, another major, a missing field) is
-``InvalidEnvelope``: the consumer logs it and drops it. A call is expired
-when the wall clock passed ``dl`` or Zaqar's own ``age`` of the message
-exceeds ``to`` (the latter needs no synchronised clocks; Zaqar counts
-whole seconds).
+Everything read from a queue is hostile input (a guest may write to the
+queues it serves, to its callers' reply queues and to the topics it
+casts to): ``decode`` checks a body against the strict schema of its
+kind, in this one place, before any other code touches it. A reader
+accepts any minor version of its major and ignores unknown keys; anything
+else is ``InvalidEnvelope`` (its text names the field and the rule, never
+the value), which consumers log and drop.
+
+Deadlines are judged by the receiver alone: a call is expired once Zaqar's
+``age`` of the message (Zaqar's clock at post and at read, whole seconds)
+reaches its timeout ``to``; no wall clock of the sender is trusted.
 """
 
-import time
+import math
 import uuid
 
-VERSION = '1.0'
+import jsonschema
+from jsonschema import validators
+
+from zaqar_trove_tests.rpc import auth as zauth
+from zaqar_trove_tests.rpc import names
+
+VERSION = '1.1'
 KINDS = ('call', 'cast', 'reply', 'hb', 'notify')
-_REQUIRED = {
-    'call': ('ctx', 'msg', 'mid', 'rq', 'dl'),
-    'cast': ('ctx', 'msg'),
-    'reply': ('mid', 'end'),
-    'hb': ('mid',),
-    'notify': ('ctx', 'msg'),
+#: The longest call timeout (s) a call may carry: a week.
+MAX_TIMEOUT = 7 * 86400
+
+_HEX32 = {'type': 'string', 'minLength': 32, 'maxLength': 32,
+          'pattern': '^[0-9a-f]*$'}
+_SECONDS = {'type': 'number', 'finite': True, 'exclusiveMinimum': 0,
+            'maximum': MAX_TIMEOUT}
+_OBJECT = {'type': 'object'}
+_FIELDS = {
+    'call': {'ctx': _OBJECT, 'msg': _OBJECT, 'mid': _HEX32, 'rk': _HEX32,
+             'rq': {'type': 'string', 'maxLength': names.MAX_LENGTH,
+                    'pattern': names.REPLY_PATTERN},
+             'rg': zauth.GRANT_SCHEMA, 'to': _SECONDS,
+             'cm': {'anyOf': [_SECONDS, {'type': 'null'}]}},
+    'cast': {'ctx': _OBJECT, 'msg': _OBJECT},
+    'reply': {'mid': _HEX32, 'rk': _HEX32, 'end': {'type': 'boolean'},
+              'fail': {'type': ['string', 'null']}},
+    'hb': {'mid': _HEX32, 'rk': _HEX32},
+    'notify': {'ctx': _OBJECT, 'msg': _OBJECT,
+               'nv': {'type': ['number', 'string'], 'finite': True}},
 }
+_REQUIRED = {
+    'call': ['ctx', 'msg', 'mid', 'rk', 'rq', 'rg', 'to'],
+    'cast': ['ctx', 'msg'],
+    'reply': ['mid', 'rk', 'end'],
+    'hb': ['mid', 'rk'],
+    'notify': ['ctx', 'msg'],
+}
+
+
+def _finite(validator, wanted, instance, schema):
+    if (wanted and isinstance(instance, float) and
+            not math.isfinite(instance)):
+        yield jsonschema.ValidationError('not a finite number')
+
+
+_Validator = validators.extend(jsonschema.Draft7Validator,
+                               {'finite': _finite})
+
+
+def _schema(kind):
+    fields = dict(_FIELDS[kind])
+    fields.update(v={'type': 'string', 'pattern': r'^1\.[0-9]{1,4}$'},
+                  k={'const': kind}, id=_HEX32)
+    return {'type': 'object', 'properties': fields,
+            'required': ['v', 'k', 'id'] + _REQUIRED[kind]}
+
+
+#: One compiled validator per envelope kind.
+SCHEMAS = {kind: _Validator(_schema(kind)) for kind in KINDS}
 
 
 class InvalidEnvelope(ValueError):
@@ -55,17 +110,25 @@ class InvalidEnvelope(ValueError):
 
 
 def _new(kind, **fields):
-    body = {'v': VERSION, 'k': kind, 'id': uuid.uuid4().hex}
+    body = {'v': VERSION, 'k': kind, 'id': new_id()}
     body.update((k, v) for k, v in fields.items() if v is not None)
     return body
 
 
-def call(ctxt, message, msg_id, reply_queue, timeout,
-         call_monitor_timeout=None, grant=None, now=None):
-    """A request expecting a reply, dead after ``timeout`` seconds."""
-    now = time.time() if now is None else now
-    return _new('call', ctx=ctxt, msg=message, mid=msg_id, rq=reply_queue,
-                rg=grant, dl=now + timeout, to=timeout,
+def new_id():
+    """A fresh envelope id, call id or reply key (32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+def call(ctxt, message, msg_id, reply_key, reply_queue, grant, timeout,
+         call_monitor_timeout=None):
+    """A request expecting a reply, dead ``timeout`` s after it is posted.
+
+    :param reply_key: the secret a reply must carry (``new_id()``).
+    :param grant: the pre-signed POST grant of ``reply_queue``.
+    """
+    return _new('call', ctx=ctxt, msg=message, mid=msg_id, rk=reply_key,
+                rq=reply_queue, rg=grant, to=timeout,
                 cm=call_monitor_timeout)
 
 
@@ -74,16 +137,20 @@ def cast(ctxt, message):
     return _new('cast', ctx=ctxt, msg=message)
 
 
-def reply(msg_id, result=None, failure=None, ending=True):
-    """The answer to call ``msg_id``; ``failure`` is a serialized error."""
-    body = _new('reply', mid=msg_id, fail=failure, end=ending)
+def reply(request, result=None, failure=None):
+    """The answer to the call envelope ``request``.
+
+    :param failure: a serialized remote exception.
+    """
+    body = _new('reply', mid=request['mid'], rk=request['rk'],
+                fail=failure, end=True)
     body['res'] = result
     return body
 
 
-def heartbeat(msg_id):
-    """Call-monitor heartbeat: the server still works on ``msg_id``."""
-    return _new('hb', mid=msg_id)
+def heartbeat(request):
+    """Call-monitor heartbeat: the server still works on ``request``."""
+    return _new('hb', mid=request['mid'], rk=request['rk'])
 
 
 def notification(ctxt, message, version):
@@ -91,50 +158,45 @@ def notification(ctxt, message, version):
     return _new('notify', ctx=ctxt, msg=message, nv=version)
 
 
+def _describe(error, body):
+    """What is wrong, naming the field and the rule, never the value."""
+    if error.validator == 'required' and not error.absolute_path:
+        missing = [f for f in error.validator_value if f not in body]
+        return 'missing %s' % ', '.join(missing)
+    field = '.'.join(str(p) for p in error.absolute_path) or 'body'
+    return '%s fails %r' % (field, error.validator)
+
+
 def decode(body, kinds=KINDS):
     """Validate a received body; return it. Raise ``InvalidEnvelope``."""
     if not isinstance(body, dict) or 'v' not in body:
         raise InvalidEnvelope('not a zaqar-rpc envelope')
     version = body['v']
-    if (not isinstance(version, str) or
-            version.split('.')[0] != VERSION.split('.')[0]):
-        raise InvalidEnvelope('unsupported envelope version %r' % (version,))
+    if not isinstance(version, str) or version.split('.')[0] != '1':
+        raise InvalidEnvelope('unsupported envelope version')
     kind = body.get('k')
-    if kind not in kinds:
-        raise InvalidEnvelope('unexpected envelope kind %r' % (kind,))
-    if not isinstance(body.get('id'), str):
-        raise InvalidEnvelope('envelope without id')
-    missing = [f for f in _REQUIRED[kind] if f not in body]
-    if missing:
-        raise InvalidEnvelope('%s envelope without %s' % (
-            kind, ', '.join(missing)))
-    if kind in ('call', 'cast', 'notify'):
-        if not isinstance(body['ctx'], dict):
-            raise InvalidEnvelope('context is not an object')
-        if not isinstance(body['msg'], dict):
-            raise InvalidEnvelope('message is not an object')
-    if kind == 'call':
-        if not isinstance(body['rq'], str) or not body['rq']:
-            raise InvalidEnvelope('call without reply queue')
-        if not isinstance(body['dl'], (int, float)):
-            raise InvalidEnvelope('call without numeric deadline')
+    if not isinstance(kind, str) or kind not in kinds:
+        raise InvalidEnvelope('unexpected envelope kind')
+    try:
+        error = next(SCHEMAS[kind].iter_errors(body), None)
+    except RecursionError:
+        raise InvalidEnvelope('%s envelope nested too deeply' % kind)
+    if error is not None:
+        raise InvalidEnvelope('%s envelope: %s' % (kind,
+                                                   _describe(error, body)))
     return body
 
 
-def expired(body, age=0, now=None):
-    """True when the caller of this call has given up (or will now)."""
-    if body.get('k') != 'call':
-        return False
-    now = time.time() if now is None else now
-    if now >= body['dl']:
-        return True
-    timeout = body.get('to')
-    return isinstance(timeout, (int, float)) and age > timeout
+def expired(body, age):
+    """True when the caller of this call has given up.
+
+    :param age: Zaqar's age of the message (s), as it was read.
+    """
+    return body['k'] == 'call' and age >= body['to']
 
 
-def remaining(body, now=None):
-    """Seconds left before the deadline of a call (None for others)."""
-    if body.get('k') != 'call':
+def remaining(body, age):
+    """Seconds left before the caller of this call gives up (or None)."""
+    if body['k'] != 'call':
         return None
-    now = time.time() if now is None else now
-    return body['dl'] - now
+    return body['to'] - age

@@ -281,7 +281,7 @@ class ZaqarClient:
             return None
         try:
             return json.loads(answer)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise errors.Unreachable('%s: the answer is not JSON' % what)
 
     @staticmethod
@@ -289,7 +289,7 @@ class ZaqarClient:
         try:
             doc = json.loads(answer)
             text = doc.get('description') or doc.get('title')
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, RecursionError):
             return ''
         return ': %s' % text if text else ''
 

@@ -49,12 +49,17 @@ class RecentIds:
 
 
 class RpcIncoming(base.RpcIncomingMessage):
-    """A call or cast; replies go to the caller's reply queue."""
+    """A call or cast; replies go to the caller's reply queue.
 
-    def __init__(self, listener, body):
+    :param deadline: monotonic time the caller gives up (calls), from
+        Zaqar's age of the request when it was read.
+    """
+
+    def __init__(self, listener, body, deadline=None):
         super().__init__(body['ctx'], body['msg'], body.get('mid'))
         self._listener = listener
         self._body = body
+        self._deadline = deadline
         self.client_timeout = body.get('cm')
 
     def acknowledge(self):
@@ -69,12 +74,13 @@ class RpcIncoming(base.RpcIncomingMessage):
         if failure is not None:
             failure = common.serialize_remote_exception(failure)
         self._listener.driver.send_reply(
-            self._body, envelope.reply(self._body['mid'], reply, failure))
+            self._body, envelope.reply(self._body, reply, failure),
+            self._deadline)
 
     def heartbeat(self):
         if self._body['k'] == 'call':
             self._listener.driver.send_reply(
-                self._body, envelope.heartbeat(self._body['mid']),
+                self._body, envelope.heartbeat(self._body), self._deadline,
                 raise_errors=True)
 
 

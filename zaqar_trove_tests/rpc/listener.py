@@ -74,9 +74,16 @@ LOG = logging.getLogger(__name__)
 PAGE = 20
 
 
+#: Announced ids a source remembers; a flood beyond it reads the queue
+#: instead (``catch_up``).
+MAX_PENDING = 1000
+
+
 def _envelope_id(message):
-    body = message.get('body')
-    return body.get('id') if isinstance(body, dict) else None
+    """The envelope id of a message read or pushed, if it is plausible."""
+    body = message.get('body') if isinstance(message, dict) else None
+    msg_id = body.get('id') if isinstance(body, dict) else None
+    return msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
 
 
 class Source:
@@ -160,8 +167,8 @@ class ZaqarListener(base.PollStyleListener):
         return [source.queue for source in self._sources]
 
     def _on_push(self, source, body):
-        msg_id = body.get('id') if isinstance(body, dict) else None
-        if msg_id is None:
+        msg_id = _envelope_id({'body': body})
+        if msg_id is None or len(source.pending) >= MAX_PENDING:
             source.catch_up = True
         elif msg_id in self._ids:
             return
@@ -189,7 +196,7 @@ class ZaqarListener(base.PollStyleListener):
                     (result and now >= batch_end) or
                     (deadline is not None and now >= deadline)):
                 return result
-            if self._fetch(batch_size - len(result)):
+            if self._fetch_safely(batch_size - len(result)):
                 continue
             pause = self._pause()
             for end in (deadline, batch_end if result else None):
@@ -268,6 +275,21 @@ class ZaqarListener(base.PollStyleListener):
         self._interval = min(pause * 2, settings.poll_max_interval)
         return pause
 
+    def _fetch_safely(self, wanted):
+        """``_fetch``; an unexpected error is logged, never raised.
+
+        oslo's poll thread dies on an exception: the server would stop.
+        """
+        try:
+            return self._fetch(wanted)
+        except Exception:
+            self._error_delay = min(
+                (self._error_delay or self._settings.retry_interval) * 2,
+                self._settings.max_retry_interval)
+            LOG.exception('Unexpected error reading queues %s; going on in '
+                          '%.1f s', self.queues, self._error_delay)
+            return 0
+
     def _fetch(self, wanted):
         found = 0
         now = time.monotonic()
@@ -318,7 +340,7 @@ class ZaqarListener(base.PollStyleListener):
                            len(messages) >= want and
                            not (announced and not source.pending))
             for message in messages:
-                incoming = self._accept(source, message)
+                incoming = self._accept_safely(source, message)
                 if incoming is not None:
                     self._buffer.append(incoming)
                     found += 1
@@ -446,6 +468,15 @@ class ZaqarListener(base.PollStyleListener):
             if len(messages) < PAGE:
                 return fresh
 
+    def _accept_safely(self, source, message):
+        """``_accept``; an unexpected error costs this message only."""
+        try:
+            return self._accept(source, message)
+        except Exception:
+            LOG.exception('Dropped message %s from queue %s: unexpected '
+                          'error', _envelope_id(message), source.queue)
+            return None
+
     def _accept(self, source, message):
         try:
             body = envelope.decode(message.get('body'), self._kinds)
@@ -457,13 +488,18 @@ class ZaqarListener(base.PollStyleListener):
             LOG.debug('Dropped duplicate %s from %s', body['id'],
                       source.queue)
             return None
-        if envelope.expired(body, message.get('age') or 0):
+        age = message.get('age')
+        age = age if isinstance(age, (int, float)) else 0
+        if envelope.expired(body, age):
             LOG.info('Dropped call %s from %s unexecuted: its caller has '
-                     'given up (deadline passed)', body['mid'], source.queue)
+                     'given up (older than its timeout)', body['mid'],
+                     source.queue)
             return None
         if self._notifications:
             return zincoming.NotificationIncoming(self, body, source.queue)
-        return zincoming.RpcIncoming(self, body)
+        left = envelope.remaining(body, age)
+        return zincoming.RpcIncoming(
+            self, body, None if left is None else time.monotonic() + left)
 
     def requeue(self, queue, body):
         """Post a notification back to ``queue`` (it may come back here)."""

@@ -42,7 +42,12 @@ DIGEST_LENGTH = 26
 KINDS = {'topic': 't', 'server': 's', 'fanout': 'f', 'reply': 'r',
          'notification': 'n'}
 
+#: What every reply queue name matches (``reply_queue`` with a random
+#: token of 32 hex digits; never hashed). Servers reply to nothing else.
+REPLY_PATTERN = r'^[a-z0-9]{1,16}-r-[0-9a-f]{32}\Z'
+
 _PREFIX = re.compile(r'^[a-z0-9]{1,16}$')
+_REPLY = re.compile(REPLY_PATTERN)
 _PLAIN = frozenset(b'abcdefghijklmnopqrstuvwxyz0123456789-')
 _HEX = '0123456789abcdef'
 
@@ -124,8 +129,17 @@ def fanout_queue(prefix, exchange, topic):
 
 
 def reply_queue(prefix, token):
-    """The reply queue of one driver instance (``token`` is random)."""
-    return queue_name(prefix, 'reply', token)
+    """The reply queue of one driver instance (``token``: 32 hex digits)."""
+    name = queue_name(prefix, 'reply', token)
+    if not is_reply_queue(name):
+        raise ValueError('a reply queue token is 32 hex digits')
+    return name
+
+
+def is_reply_queue(name):
+    """Whether ``name`` (any value) is a name ``reply_queue`` makes."""
+    return (isinstance(name, str) and len(name) <= MAX_LENGTH and
+            _REPLY.fullmatch(name) is not None)
 
 
 def notification_queue(prefix, exchange, topic, pool=None):

@@ -114,13 +114,15 @@ DRIVER_OPTS = [
     cfg.FloatOpt('max_retry_interval', default=10.0, min=0.1,
                  help='Longest pause (s) between retries and listener '
                       'reconnects.'),
-    cfg.BoolOpt('reply_grants', default=True,
-                help='Callers put a pre-signed POST URL of their reply '
-                     'queue in each request, so a server in another '
-                     'project or holding only signed URLs can reply.'),
-    cfg.IntOpt('reply_grant_lifetime', default=86400, min=600,
-               help='Lifetime (s) of the reply queue grant; renewed when '
-                    'less than a quarter is left.'),
+    cfg.IntOpt('reply_grant_margin', default=10, min=1, max=300,
+               help='Each call carries a pre-signed POST grant of the '
+                    "caller's reply queue, so that its server can answer "
+                    'without credentials of the caller (servers never '
+                    'answer with their own). The grant expires between '
+                    'this many seconds and twice that after the call\'s '
+                    'deadline (calls ending within the same interval share '
+                    'one): it must cover the clock skew between callers and '
+                    'Zaqar. Zaqar needs [signed_url] secret_key.'),
     cfg.FloatOpt('pool_refresh_interval', default=5.0, min=0.0,
                  help='How long (s) a notifier caches the list of listener '
                       'pools of a notification queue; the first listener '

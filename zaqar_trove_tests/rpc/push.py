@@ -192,6 +192,12 @@ class PushClient:
                         'Zaqar websocket %s: %s; reconnecting with backoff',
                         url, type(exc).__name__)
                     failing = True
+            except Exception:
+                # Supervised: an unexpected error reconnects, as a broken
+                # connection does, instead of ending push for good.
+                LOG.exception('Zaqar websocket %s: unexpected error; '
+                              'reconnecting with backoff', url)
+                failing = True
             finally:
                 with self._lock:
                     self._ws = None
@@ -201,7 +207,7 @@ class PushClient:
                     ws.abort()
                 # Wake every consumer: without push they must poll.
                 for callback in callbacks:
-                    callback(None)
+                    self._call(callback, None)
             # Jitter: guests cut off together must not come back in step.
             if self._stop.wait(delay * random.uniform(0.5, 1.5)):
                 break
@@ -306,7 +312,12 @@ class PushClient:
                 raise websocket.WebSocketConnectionClosedException(
                     'closed by Zaqar')
             if opcode in (_OPCODE_TEXT, _OPCODE_BINARY):
-                self._dispatch(self._decode(frame.data))
+                try:
+                    self._dispatch(self._decode(frame.data))
+                except Exception:
+                    # A frame must never end the push thread.
+                    LOG.exception('Ignoring a websocket frame that could '
+                                  'not be handled')
 
     @staticmethod
     def _decode(data):
@@ -314,7 +325,7 @@ class PushClient:
             data = data.decode('utf-8')
         try:
             return json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             LOG.warning('Ignoring a websocket frame that is not JSON')
             return None
 
@@ -324,13 +335,26 @@ class PushClient:
         if 'request' in doc:
             self._on_response(doc)
             return
+        queue = doc.get('queue_name')
+        if not isinstance(queue, str):
+            return
         with self._lock:
-            callbacks = list(self._callbacks.get(doc.get('queue_name'), ()))
+            callbacks = list(self._callbacks.get(queue, ()))
         for callback in callbacks:
-            callback(doc.get('body'))
+            self._call(callback, doc.get('body'))
+
+    @staticmethod
+    def _call(callback, body):
+        """Run a consumer's callback; its errors never end the thread."""
+        try:
+            callback(body)
+        except Exception:
+            LOG.exception('A push consumer failed on a pushed message')
 
     def _on_response(self, doc):
-        request = doc.get('request') or {}
+        request = doc.get('request')
+        if not isinstance(request, dict):
+            return
         if request.get('action') == 'authenticate':
             if (doc.get('headers') or {}).get('status') != 200:
                 # Zaqar closes the connection when the old token expires;
@@ -351,7 +375,7 @@ class PushClient:
             LOG.warning('Zaqar refused a subscription to %s (%s); the '
                         'consumer relies on polling', queue, status)
         for callback in callbacks:
-            callback(None)
+            self._call(callback, None)
 
     def _send_subscribe(self, ws, queue):
         self._send(ws, 'subscription_create', {

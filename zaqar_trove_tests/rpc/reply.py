@@ -12,49 +12,159 @@
 
 """The reply queue of one driver instance and its single waiter thread.
 
-Callers register a ``msg_id`` (``listen``), post their request, and
-``wait``: the waiter thread hands each reply to the caller waiting for its
-``msg_id``; heartbeats restart the caller's call-monitor timer. Replies to
-nobody (the caller gave up) are dropped.
+Callers register a call (``listen``: its ``msg_id`` and reply key), post
+their request, and ``wait``: replies and heartbeats reach the caller
+waiting for their ``msg_id`` only if they carry that call's reply key, a
+secret that only the call's target received; anything else (malformed,
+for a call that ended, a guessed or leaked ``msg_id`` without its key,
+a replay) is logged or counted and dropped. What one call keeps is
+bounded: its first reply and a heartbeat count.
 
 The reply queue has one reader, so with push the pushed body is used as
-is (no read before delivery; the push thread hands it to the caller
-directly); the waiter thread then empties the queue (claim and delete) once
-pushes pause, to delete what was delivered and to pick up anything a lost
-push missed (duplicates are recognised by envelope id). Without push the
-thread polls only while calls are outstanding, pausing from
-``poll_min_interval`` up to ``poll_max_interval``, and sleeps otherwise.
+is (the push thread hands it to the caller directly); the waiter thread
+then empties the queue (claim, deliver, delete) once pushes pause, to
+delete what was delivered and to pick up anything a lost push missed
+(duplicates are recognised by envelope id). Without push the thread polls
+only while calls are outstanding, pausing from ``poll_min_interval`` up to
+``poll_max_interval``, and sleeps otherwise. The thread survives any
+input and any error: an unexpected one is logged and the loop goes on.
 
-With ``reply_grants`` the caller also creates a pre-signed POST URL for
-the reply queue and sends it with each call, so a server that holds no
-credentials of this project (another project, or only signed URLs) can
-reply — it can post to this queue, not read it.
+Servers may hold no credentials of this project (another project, or only
+signed URLs) and must never answer with their own credentials to a queue
+a request names: each call carries a pre-signed, POST-only grant of the
+reply queue that expires ``reply_grant_margin`` to twice that after the
+call's own deadline (``Grants``); a guest keeps nothing useful once its
+call is over.
+
+Shared state: ``_calls`` is written by callers and read by the push and
+waiter threads (dict operations are atomic; each ``_Call`` has its own
+condition); ``_inbox`` is the waiter thread's queue; ``Grants`` has its
+own lock, never held during a request.
 """
 
 import datetime
+import hmac
 import logging
+import math
 import queue
 import threading
 import time
-import uuid
 
 from oslo_messaging._drivers import common
 from oslo_messaging import exceptions as om_exc
 
 from zaqar_trove_tests.rpc import auth as zauth
+from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import incoming as zincoming
-from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
 
 LOG = logging.getLogger(__name__)
 
+PAGE = 20
 _KICK = object()
 _STOP = object()
 _PUSHED = object()
 _DRAIN_DELAY = 0.5
 _DRAIN_EVERY = 1.0
+
+
+class _Call:
+    """One call in flight: its key, first reply, heartbeat count."""
+
+    def __init__(self, reply_key, monitor=None):
+        self.reply_key = reply_key
+        self.monitor = monitor
+        self.cond = threading.Condition()
+        self.reply = None
+        self.beats = 0
+
+    def deliver(self, body):
+        with self.cond:
+            if body['k'] == 'hb':
+                self.beats += 1
+            elif self.reply is None:
+                self.reply = body
+            self.cond.notify_all()
+
+
+class _Mint:
+    """A grant being minted by one caller; others wait for it."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.grant = None
+        self.error = None
+
+
+class Grants:
+    """Short-lived POST grants of one reply queue, shared by bucket.
+
+    A call whose deadline is ``d`` (epoch s) carries a grant expiring at
+    the first multiple of ``margin`` at or after ``d + margin``: calls
+    ending within the same ``margin`` seconds share one grant (one
+    ``share`` request per ``margin`` seconds of calls), and none outlives
+    its call by more than ``2 * margin``. Zaqar checks the expiry with
+    its own clock: ``margin`` covers the skew between the caller's clock
+    and Zaqar's.
+    """
+
+    def __init__(self, client, queue_name, margin):
+        self._client = client
+        self._queue = queue_name
+        self._margin = margin
+        self._lock = threading.Lock()
+        self._mints = {}
+
+    def expiry(self, deadline):
+        """The expiry (epoch s) of the grant of a call ending ``deadline``."""
+        return math.ceil((deadline + self._margin) / self._margin) * \
+            self._margin
+
+    def get(self, deadline, timeout):
+        """The grant for a call ending at ``deadline`` (epoch s).
+
+        Mints it (one request, no lock held) or waits up to ``timeout``
+        for the caller minting it.
+
+        :raises: ``errors.ZaqarError`` (``Unreachable`` on timeout).
+        """
+        expires = self.expiry(deadline)
+        now = time.time()
+        with self._lock:
+            for old in [e for e in self._mints if e <= now]:
+                del self._mints[old]
+            mint = self._mints.get(expires)
+            mine = mint is None
+            if mine:
+                mint = self._mints[expires] = _Mint()
+        if mine:
+            self._mint(mint, expires)
+        elif not mint.done.wait(max(0.0, timeout)):
+            raise errors.Unreachable('reply grant not minted in time')
+        if mint.error is not None:
+            raise mint.error
+        return mint.grant
+
+    def _mint(self, mint, expires):
+        text = datetime.datetime.fromtimestamp(
+            expires, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
+        try:
+            grant = self._client.share(self._queue, ['messages'], ['POST'],
+                                       text)
+            if not zauth.valid_grant(grant):
+                raise errors.Unreachable('Zaqar answered an unusable '
+                                         'reply grant')
+            mint.grant = grant
+        except errors.ZaqarError as exc:
+            mint.error = exc
+            with self._lock:
+                # The next caller tries again.
+                if self._mints.get(expires) is mint:
+                    del self._mints[expires]
+        finally:
+            mint.done.set()
 
 
 class ReplyWaiter:
@@ -65,23 +175,19 @@ class ReplyWaiter:
     """
 
     def __init__(self, driver, timeout=None):
-        self._driver = driver
         self._client = driver.client
         self._settings = driver.settings
         self._allowed = driver.allowed_remote_exmods
         self._push = driver.push
         self.queue = names.reply_queue(self._settings.queue_prefix,
-                                       uuid.uuid4().hex)
-        self._waiters = {}
-        self._monitors = {}
+                                       envelope.new_id())
+        self.grants = Grants(self._client, self.queue,
+                             self._settings.reply_grant_margin)
+        self._calls = {}
         self._active_at = 0.0
         self._interval = self._settings.poll_min_interval
         self._inbox = queue.Queue()
         self._seen = zincoming.RecentIds()
-        self._grant = None
-        self._grant_until = 0.0
-        self._grant_retry = 0.0
-        self._grant_lock = threading.Lock()
         self._since = time.monotonic()
         self._client.ensure_queue(self.queue, timeout=timeout)
         if self._push is not None:
@@ -89,82 +195,49 @@ class ReplyWaiter:
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name='zaqar-reply-waiter')
         self._thread.start()
-        self.grant()
 
     # -- callers ---------------------------------------------------------
 
-    def listen(self, msg_id, call_monitor_timeout=None):
-        self._waiters[msg_id] = queue.Queue()
-        if call_monitor_timeout:
-            self._monitors[msg_id] = call_monitor_timeout
+    def listen(self, msg_id, reply_key, call_monitor_timeout=None):
+        self._calls[msg_id] = _Call(reply_key, call_monitor_timeout)
         self._inbox.put(_KICK)
 
     def unlisten(self, msg_id):
-        self._waiters.pop(msg_id, None)
-        self._monitors.pop(msg_id, None)
+        self._calls.pop(msg_id, None)
 
     def wait(self, msg_id, deadline, call_monitor_timeout=None):
         """The result of call ``msg_id``; ``deadline`` is monotonic.
 
         :raises: MessagingTimeout, or the remote exception.
         """
-        replies = self._waiters[msg_id]
+        call = self._calls[msg_id]
         monitor = call_monitor_timeout or None
-        alive_until = time.monotonic() + monitor if monitor else None
-        while True:
-            now = time.monotonic()
-            limit = deadline - now
-            if alive_until is not None:
-                limit = min(limit, alive_until - now)
-            if limit <= 0:
-                what = ('no heartbeat from the server for %ss' % monitor
-                        if alive_until is not None and
-                        alive_until < deadline else 'timed out')
-                raise om_exc.MessagingTimeout(
-                    'Timed out waiting for a reply to message ID %s (%s)'
-                    % (msg_id, what))
-            try:
-                body = replies.get(timeout=limit)
-            except queue.Empty:
-                continue
-            if body['k'] == 'hb':
-                LOG.debug('Call-monitor heartbeat for %s', msg_id)
-                if monitor:
-                    alive_until = time.monotonic() + monitor
-                continue
-            if body.get('fail'):
-                raise common.deserialize_remote_exception(body['fail'],
-                                                          self._allowed)
-            return body.get('res')
-
-    def grant(self):
-        """A pre-signed POST grant of the reply queue, or None."""
-        if (not self._settings.reply_grants or
-                self._settings.auth_mode == 'signed'):
-            return None
-        now = time.time()
-        lifetime = self._settings.reply_grant_lifetime
-        with self._grant_lock:
-            if self._grant_until - now > lifetime / 4 or \
-                    now < self._grant_retry:
-                return self._grant
-            expires = (datetime.datetime.now(datetime.timezone.utc) +
-                       datetime.timedelta(seconds=lifetime))
-            try:
-                grant = self._client.share(
-                    self.queue, ['messages'], ['POST'],
-                    expires.strftime('%Y-%m-%dT%H:%M:%S'))
-            except errors.ZaqarError as exc:
-                LOG.warning('No reply grant for %s (%s); servers must share '
-                            'this project to reply', self.queue, exc)
-                self._grant_retry = now + 60
-                return self._grant
-            if not zauth.valid_grant(grant):
-                LOG.warning('Zaqar answered an unusable reply grant')
-                self._grant_retry = now + 60
-                return self._grant
-            self._grant, self._grant_until = grant, now + lifetime
-            return grant
+        with call.cond:
+            beats = call.beats
+            alive_until = time.monotonic() + monitor if monitor else None
+            while call.reply is None:
+                now = time.monotonic()
+                if call.beats != beats:
+                    LOG.debug('Call-monitor heartbeat for %s', msg_id)
+                    beats = call.beats
+                    if monitor:
+                        alive_until = now + monitor
+                limit = deadline - now
+                if alive_until is not None:
+                    limit = min(limit, alive_until - now)
+                if limit <= 0:
+                    what = ('no heartbeat from the server for %ss' % monitor
+                            if alive_until is not None and
+                            alive_until < deadline else 'timed out')
+                    raise om_exc.MessagingTimeout(
+                        'Timed out waiting for a reply to message ID %s (%s)'
+                        % (msg_id, what))
+                call.cond.wait(limit)
+            body = call.reply
+        if body.get('fail'):
+            raise common.deserialize_remote_exception(body['fail'],
+                                                      self._allowed)
+        return body.get('res')
 
     def stop(self):
         """Stop the thread and delete the reply queue (best effort)."""
@@ -194,19 +267,9 @@ class ReplyWaiter:
 
     def _run(self):
         dirty_since = None
+        pauses = self._failure_pauses()
         while True:
-            pushed = self._push is not None and self._push.healthy
-            if pushed:
-                # Calls in flight: drain now and then in case pushes lag.
-                timeout = (_DRAIN_DELAY if dirty_since is not None else
-                           self._settings.poll_max_interval if self._waiters
-                           else self._settings.push_safety_interval)
-            else:
-                timeout = self._poll_pause() if self._waiters else None
-            try:
-                item = self._inbox.get(timeout=timeout)
-            except queue.Empty:
-                item = None
+            item = self._next_item(dirty_since)
             if item is _STOP:
                 return
             if item is _PUSHED:
@@ -220,46 +283,81 @@ class ReplyWaiter:
                 continue
             try:
                 self._drain()
+                pauses = self._failure_pauses()
             except errors.ZaqarError as exc:
                 LOG.warning('Cannot read reply queue %s: %s', self.queue,
                             exc)
                 self._interval = self._settings.poll_max_interval
+            except Exception:
+                # Never let the thread die: every later call would wait
+                # for replies nobody reads.
+                pause = pauses.next() or self._settings.max_retry_interval
+                LOG.exception('Unexpected error reading reply queue %s; '
+                              'going on in %.1f s', self.queue, pause)
+                if self._inbox_wait(pause) is _STOP:
+                    return
             dirty_since = None
+
+    def _failure_pauses(self):
+        return backoff.Backoff(self._settings.retry_interval,
+                               self._settings.max_retry_interval)
+
+    def _next_item(self, dirty_since):
+        pushed = self._push is not None and self._push.healthy
+        if pushed:
+            # Calls in flight: drain now and then in case pushes lag.
+            timeout = (_DRAIN_DELAY if dirty_since is not None else
+                       self._settings.poll_max_interval if self._calls
+                       else self._settings.push_safety_interval)
+        else:
+            timeout = self._poll_pause() if self._calls else None
+        return self._inbox_wait(timeout)
+
+    def _inbox_wait(self, timeout):
+        try:
+            return self._inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
     def _poll_pause(self):
         settings = self._settings
         if time.monotonic() - self._active_at < settings.poll_hot_window:
-            pause = settings.poll_min_interval
-        else:
-            pause = self._interval
-            self._interval = min(pause * 1.5, settings.poll_max_interval)
-        monitors = list(self._monitors.values())
-        if monitors:
-            pause = min(pause, min(monitors) / 4.0)
-        return pause
+            return settings.poll_min_interval
+        pause = self._interval
+        self._interval = min(pause * 1.5, settings.poll_max_interval)
+        # Heartbeats of call_monitor_timeout must be read in time.
+        monitors = [c.monitor for c in list(self._calls.values())
+                    if c.monitor]
+        return min([pause] + [m / 4.0 for m in monitors])
 
     def _drain(self):
         got = 0
         while True:
-            # Claim, then delete: an empty claim costs Zaqar two thirds
-            # of an empty pop, and the queue is mostly empty.
-            messages = self._client.claim(self.queue, zlistener.PAGE)
-            if messages:
-                self._client.delete(self.queue, [m['id'] for m in messages])
+            # Claim, deliver, then delete: an empty claim costs Zaqar two
+            # thirds of an empty pop, and the queue is mostly empty. What
+            # is delivered twice (a delete lost) is recognised by its id.
+            messages = self._client.claim(self.queue, PAGE)
             for message in messages:
+                if not isinstance(message, dict):
+                    continue
                 if not self._deliver(message.get('body')):
                     continue
                 got += 1
                 if (self._push is not None and
                         self._push.is_lag(message.get('age'), self._since)):
                     self._push.report_lag(self.queue, message.get('age'))
+            ids = [m['id'] for m in messages
+                   if isinstance(m, dict) and isinstance(m.get('id'), str)]
+            if ids:
+                self._client.delete(self.queue, ids)
             if got:
                 self._active_at = time.monotonic()
                 self._interval = self._settings.poll_min_interval
-            if len(messages) < zlistener.PAGE:
+            if len(messages) < PAGE:
                 return got
 
     def _deliver(self, body):
+        """Hand ``body`` to its caller; False if it was dropped."""
         try:
             body = envelope.decode(body, ('reply', 'hb'))
         except envelope.InvalidEnvelope as exc:
@@ -268,10 +366,14 @@ class ReplyWaiter:
             return False
         if not self._seen.add(body['id']):
             return False
-        replies = self._waiters.get(body['mid'])
-        if replies is None:
+        call = self._calls.get(body['mid'])
+        if call is None:
             LOG.debug('Dropped a reply to %s: nobody waits for it',
                       body['mid'])
-        else:
-            replies.put(body)
+            return False
+        if not hmac.compare_digest(call.reply_key, body['rk']):
+            LOG.warning('Dropped a reply to %s from reply queue %s with the '
+                        'wrong reply key: forged', body['mid'], self.queue)
+            return False
+        call.deliver(body)
         return True

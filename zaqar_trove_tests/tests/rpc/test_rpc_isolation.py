@@ -202,7 +202,8 @@ class GuestProjectsTest(IsolationTest):
         self.assertEqual(queue, call['rq'])
         forged = {'server': 'guest-b', 'value': value}
         self.zaqar_b.messages.post_messages(queue, [
-            {'body': rpc_guests.forged_reply(call['mid'], forged),
+            {'body': rpc_guests.forged_reply(call['mid'], forged,
+                                             call['rk']),
              'ttl': 60}])
         rpc.never(future.done, WRONG_WINDOW,
                   'the call ended before guest A was back')
@@ -286,9 +287,11 @@ class SignedGuestsTest(IsolationTest):
         return future, rpc_guests.call_of(message)
 
     def reply_as_thief(self, call, msg_id, result):
+        """Reply with ``call``'s grant and reply key to call ``msg_id``."""
         reply = rpc_guests.grant_clients(self.zaqar, call['rg'])
         reply.messages.post_messages(call['rq'], [
-            {'body': rpc_guests.forged_reply(msg_id, result), 'ttl': 60}])
+            {'body': rpc_guests.forged_reply(msg_id, result, call['rk']),
+             'ttl': 60}])
 
     @decorators.idempotent_id('d36601d9-00ba-46c7-a223-e2df72381e48')
     def test_signed_guest_cannot_take_another_guests_requests(self):

@@ -12,6 +12,7 @@
 
 
 import os
+import time
 from urllib import parse
 
 import testtools
@@ -85,11 +86,19 @@ class TestMachine(testtools.TestCase):
     def test_cpu_meter_counts_this_process(self):
         meter = machine.CpuMeter({'me': lambda: [os.getpid()],
                                   'nobody': lambda: []}).start()
+        # Work until /proc itself shows this process used CPU (its clock
+        # ticks every 10 ms): a fixed amount of work may fit in one tick.
+        start = machine.cpu_seconds([os.getpid()])
+        deadline = time.monotonic() + 60
         total = 0
-        for i in range(200000):
-            total += i * i
+        while (machine.cpu_seconds([os.getpid()]) - start < 0.05 and
+               time.monotonic() < deadline):
+            for i in range(20000):
+                total += i * i
+        used = machine.cpu_seconds([os.getpid()]) - start
         got = meter.stop()
-        self.assertGreater(got['me'], 0.0)
+        self.assertGreaterEqual(used, 0.05, 'no CPU time seen in 60 s')
+        self.assertGreaterEqual(got['me'] * got['wall_s'], used * 0.99)
         self.assertEqual(0.0, got['nobody'])
         self.assertGreater(got['wall_s'], 0.0)
         self.assertGreater(machine.rss_bytes([os.getpid()]), 0)

@@ -23,7 +23,7 @@ from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import errors
 
 
-def grant(queue, methods, project='p1', signature='sig'):
+def grant(queue, methods, project='p1', signature='5e9'):
     return {'paths': ['/v2/queues/%s/messages' % queue],
             'methods': methods, 'project': project,
             'expires': '2099-01-01T00:00:00', 'signature': signature}
@@ -51,7 +51,7 @@ class TestSimpleModes(testtools.TestCase):
 
     def test_grant_headers(self):
         headers = auth.grant_headers(grant('q', ['POST', 'GET']))
-        self.assertEqual({'URL-Signature': 'sig',
+        self.assertEqual({'URL-Signature': '5e9',
                           'URL-Expires': '2099-01-01T00:00:00',
                           'URL-Methods': 'POST,GET',
                           'URL-Paths': '/v2/queues/q/messages',
@@ -61,7 +61,10 @@ class TestSimpleModes(testtools.TestCase):
         self.assertTrue(auth.valid_grant(grant('q', ['GET'])))
         for bad in (None, [], {}, dict(grant('q', ['GET']), paths='x'),
                     {k: v for k, v in grant('q', ['GET']).items()
-                     if k != 'signature'}):
+                     if k != 'signature'},
+                    grant('q', ['GET'], signature='not hex'),
+                    grant('q', ['STEAL']), grant('q', []),
+                    dict(grant('q', ['GET']), project=['p'])):
             self.assertFalse(auth.valid_grant(bad))
 
 
@@ -85,20 +88,20 @@ class TestSignedFile(testtools.TestCase):
                                   signed_urls_file=self.path))
 
     def test_grants_by_queue_method_and_path(self):
-        claims = dict(grant('a', ['POST'], signature='s4'),
+        claims = dict(grant('a', ['POST'], signature='54'),
                       paths=['/v2/queues/a/claims'])
-        self.write([grant('a', ['DELETE', 'GET'], signature='s1'),
-                    grant('a', ['POST'], signature='s2'), claims,
-                    grant('b', ['POST'], signature='s3')])
+        self.write([grant('a', ['DELETE', 'GET'], signature='51'),
+                    grant('a', ['POST'], signature='52'), claims,
+                    grant('b', ['POST'], signature='53')])
         signed = self.signed()
         self.assertEqual({'a', 'b'}, signed.queues())
 
         def signature(queue, method, kind):
             return signed.headers(queue, method, kind)['URL-Signature']
 
-        self.assertEqual('s1', signature('a', 'DELETE', 'messages'))
-        self.assertEqual('s2', signature('a', 'POST', 'messages'))
-        self.assertEqual('s4', signature('a', 'POST', 'claims'))
+        self.assertEqual('51', signature('a', 'DELETE', 'messages'))
+        self.assertEqual('52', signature('a', 'POST', 'messages'))
+        self.assertEqual('54', signature('a', 'POST', 'claims'))
         error = self.assertRaises(errors.NoGrant, signed.headers, 'b',
                                   'DELETE', 'messages')
         self.assertIn('DELETE on messages of queue b', str(error))

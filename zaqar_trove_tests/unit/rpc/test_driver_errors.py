@@ -96,7 +96,9 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertLess(time.monotonic() - started, 2.5)
 
     def test_silent_server_ends_a_monitored_call_early(self):
-        server = self.useFixture(tiny_http.TinyHttp())
+        # The reply queue, its grant, then nothing ever.
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(), Answer(201, tiny_http.GRANT), Answer()))
         client = self.client(self.transport(server.port), timeout=20,
                              call_monitor_timeout=1)
         started = time.monotonic()

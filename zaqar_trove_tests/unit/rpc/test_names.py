@@ -49,7 +49,8 @@ def _all_names(prefix='om'):
             (('server', 'x', a, b), names.server_queue(prefix, 'x', a, b)),
             (('server', a, 'x', b), names.server_queue(prefix, a, 'x', b)),
         ]
-    out += [(('reply', a), names.reply_queue(prefix, a)) for a in TRICKY]
+    out += [(('reply', '%032x' % i), names.reply_queue(prefix, '%032x' % i))
+            for i in range(len(TRICKY))]
     return out
 
 
@@ -166,5 +167,14 @@ class TestQueueNames(testtools.TestCase):
         made = {names.topic_queue('om', *args),
                 names.fanout_queue('om', *args),
                 names.notification_queue('om', *args),
-                names.reply_queue('om', 'e__t')}
+                names.reply_queue('om', 'e' * 32)}
         self.assertEqual(4, len(made))
+
+    def test_reply_queues_take_32_hex_digits_only(self):
+        name = names.reply_queue('om', 'a' * 32)
+        self.assertTrue(names.is_reply_queue(name))
+        for token in ('e__t', 'A' * 32, 'a' * 31, 'a' * 33, 'g' * 32):
+            self.assertRaises(ValueError, names.reply_queue, 'om', token)
+        for other in (names.topic_queue('om', 'e', 't'), name + '\n',
+                      None, 42, ['om-r-' + 'a' * 32], 'Om' + name[2:]):
+            self.assertFalse(names.is_reply_queue(other))

@@ -24,6 +24,11 @@ import threading
 
 import fixtures
 
+#: A reply grant of the right shape, for answering ``POST .../share``.
+GRANT = {'paths': ['/v2/queues/om-r-%s/messages' % ('0' * 32)],
+         'methods': ['POST'], 'project': 'p',
+         'expires': '2099-01-01T00:00:00', 'signature': 'ab' * 32}
+
 
 class Answer:
 
