@@ -27,6 +27,7 @@ import json
 import os
 
 from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.services import auth
 from zaqar_trove_tests.services import messaging
@@ -36,7 +37,8 @@ GRANT_LIFETIME = datetime.timedelta(hours=1)
 
 _KEYSTONE_QUERY = ('auth_url', 'project_name', 'project_id',
                    'project_domain_name', 'project_domain_id',
-                   'user_domain_name', 'user_domain_id', 'auth_mode')
+                   'user_domain_name', 'user_domain_id', 'auth_mode',
+                   'delivery')
 
 
 def driver(transport):
@@ -68,8 +70,9 @@ def signed_guest_url(transport, url, target, directory, send_topics=()):
     """A ``zaqar://`` URL holding only pre-signed URLs for ``target``.
 
     :param transport: the control plane's transport, which mints them.
-    :param url: any ``zaqar://`` URL of the same Zaqar; its credentials
-        and keystone parameters are removed.
+    :param url: any ``zaqar://`` URL of the same Zaqar; its credentials,
+        keystone parameters and delivery are removed (signed guests
+        poll).
     :param directory: where the grants file is written.
     :returns: ``(guest url, grants)``.
     """
@@ -94,6 +97,26 @@ def forged_reply(msg_id, result, reply_key=None):
     return envelope.reply({'mid': msg_id,
                            'rk': reply_key or envelope.new_id()},
                           result=result)
+
+
+def grant_expiry(grant):
+    """When a pre-signed URL grant expires (epoch s; Zaqar's UTC time)."""
+    expires = datetime.datetime.strptime(grant['expires'],
+                                         '%Y-%m-%dT%H:%M:%S')
+    return expires.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def pop_call(grant_clients, queue, timeout):
+    """The call envelope a guest pops raw off its ``queue``.
+
+    :param grant_clients: ``GrantClients`` of a grant that may pop it.
+    """
+    def popped():
+        return grant_clients.messages.pop_messages(queue, 1)['messages']
+
+    message = waiters.wait_until(popped, timeout,
+                                 what='a call popped off %s' % queue)[0]
+    return call_of(message)
 
 
 def call_of(message):

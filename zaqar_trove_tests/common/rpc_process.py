@@ -16,11 +16,13 @@
 ``ServerProcess`` starts ``python -m zaqar_trove_tests.common.rpc_process``
 serving a ``rpc_endpoints.Recorder`` on ``topic``/``server``. The child
 reads the transport URL from its environment (never its command line),
-prints ``READY`` once serving and ``BEGIN <method> <value>`` when an
-endpoint method starts, and exits by itself when its stdin closes (the
-test process ended) or on SIGTERM. ``kill()`` is SIGKILL: no reply, no
-cleanup, no further heartbeat, as a crashed server; the endpoint's
-``crash`` method makes the child SIGKILL itself inside a dispatch.
+prints ``READY`` once serving and ``BEGIN <method> <value>`` when
+``echo``, ``work`` or ``crash`` starts, and exits by itself when its
+stdin closes (the test process ended) or on SIGTERM. ``kill()`` is
+SIGKILL: no reply, no cleanup, no further heartbeat, as a crashed
+server; the endpoint's ``crash`` method makes the child SIGKILL itself
+inside a dispatch. ``clock`` (e.g. ``'+1h'``) runs the child under
+``faketime``: its wall clock is that far off, as a guest's clock may be.
 """
 
 import os
@@ -37,10 +39,14 @@ _URL_ENV = 'ZTT_RPC_PROCESS_URL'
 
 
 class ServerProcess(fixtures.Fixture):
-    """A Recorder server of ``topic`` (and ``server``) in a process."""
+    """A Recorder server of ``topic`` (and ``server``) in a process.
 
-    def __init__(self, url, topic, server, ready_timeout=60):
+    :param clock: a ``faketime`` offset of the child's wall clock.
+    """
+
+    def __init__(self, url, topic, server, ready_timeout=60, clock=None):
         super().__init__()
+        self.clock = clock
         self.url = url
         self.topic = topic
         self.server = server
@@ -50,8 +56,16 @@ class ServerProcess(fixtures.Fixture):
 
     def _setUp(self):
         env = dict(os.environ, **{_URL_ENV: self.url})
+        prefix = []
+        if self.clock:
+            # libfaketime (Debian's faketime) shifts the wall clock only:
+            # a VM's clock is off, its monotonic clock still runs (timed
+            # waits hang with a shifted monotonic clock).
+            prefix = ['faketime', '-f', self.clock]
+            env['FAKETIME_DONT_FAKE_MONOTONIC'] = '1'
         self.process = subprocess.Popen(
-            [sys.executable, '-m', __name__, self.topic, self.server],
+            prefix + [sys.executable, '-m', __name__, self.topic,
+                      self.server],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env, text=True)
         self.addCleanup(self.kill)
@@ -88,6 +102,10 @@ def _main(topic, server):
     from zaqar_trove_tests.common import rpc_endpoints
 
     class Announcing(rpc_endpoints.Recorder):
+        def echo(self, ctxt, value):
+            print('BEGIN echo %s' % value, flush=True)
+            return super().echo(ctxt, value)
+
         def work(self, ctxt, value, seconds):
             print('BEGIN work %s' % value, flush=True)
             return super().work(ctxt, value, seconds)

@@ -277,14 +277,8 @@ class SignedGuestsTest(IsolationTest):
         pop = next(c for c in self.thief
                    if 'DELETE' in c.messages.auth_provider.headers[
                        'URL-Methods'])
-
-        def popped():
-            return pop.messages.pop_messages(self.thief_queue,
-                                             1)['messages']
-
-        message = waiters.wait_until(popped, CALL_TIMEOUT,
-                                     what='the call to g2 popped')[0]
-        return future, rpc_guests.call_of(message)
+        return future, rpc_guests.pop_call(pop, self.thief_queue,
+                                           CALL_TIMEOUT)
 
     def reply_as_thief(self, call, msg_id, result):
         """Reply with ``call``'s grant and reply key to call ``msg_id``."""
