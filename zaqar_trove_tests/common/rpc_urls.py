@@ -50,6 +50,22 @@ def derive(url, username=None, password=None, **query):
                              parts.fragment))
 
 
+def via(url, host, port, **query):
+    """``url`` sent to ``host:port`` (a proxy) instead of its hosts."""
+    parts = parse.urlsplit(derive(url, **query))
+    userinfo = parts.netloc.split(',')[0].rpartition('@')[0]
+    netloc = '%s%s:%d' % (userinfo + '@' if userinfo else '', host, port)
+    return parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query,
+                             parts.fragment))
+
+
+def zaqar_host(url):
+    """``(host, port)`` of the first Zaqar host of a ``zaqar://`` URL."""
+    first = parse.urlsplit(url).netloc.split(',')[0].rpartition('@')[2]
+    host, _, port = first.rpartition(':')
+    return (host, int(port)) if host else (first, 8888)
+
+
 def for_credentials(url, credentials, **query):
     """The zaqar:// ``url`` as tempest ``credentials`` (keystone v3).
 

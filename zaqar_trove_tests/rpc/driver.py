@@ -199,17 +199,32 @@ class ZaqarDriver(base.BaseDriver):
         :param deadline: monotonic time after which to stop retrying and
             raise ``MessagingTimeout``.
         :param data: ``bodies`` already encoded by ``encode_post``.
+
+        A post Zaqar may have stored (5xx, no answer) is repeated with its
+        requests marked ``re`` (maybe a duplicate): servers of a topic
+        run such a request only if none of them ran it (``listener``).
         """
         try:
             if data is None:
                 data = self.client.encode_post(bodies, ttl)
         except errors.TooLarge as exc:
             raise om.MessageDeliveryFailure(str(exc))
+        marked = False
 
         def attempt():
+            nonlocal data, marked
             left = (None if deadline is None
                     else deadline - time.monotonic())
-            self.client.post(queue, data, grant=grant, timeout=left)
+            try:
+                self.client.post(queue, data, grant=grant, timeout=left)
+            except errors.Unreachable as exc:
+                if exc.sent and not marked:
+                    # Zaqar may have stored it: what is posted again says
+                    # so, for the servers of a topic to sort out.
+                    data = self.client.encode_post(
+                        [envelope.retried(b) for b in bodies], ttl)
+                    marked = True
+                raise
 
         self._retrying(attempt, 'Posting to %s' % queue, retry, deadline)
 

@@ -27,7 +27,13 @@
      "to": 30.0,             the caller's timeout, s              (call)
      "cm": 10,               call_monitor_timeout, s  (call, optional)
      "res": ..., "fail": "...", "end": true           (reply)
+     "re": true,             posted again after Zaqar may have stored
+                             it already: maybe a duplicate (call/cast)
+     "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
      "nv": 2.0}              notification envelope version (notify)
+
+``dq``/``dn`` travel on a topic's fanout queue, between its servers:
+"did one of you run ``x``?" and "I ran ``x``" (see ``listener``).
 
 Everything read from a queue is hostile input (a guest may write to the
 queues it serves, to its callers' reply queues and to the topics it
@@ -52,7 +58,7 @@ from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import names
 
 VERSION = '1.1'
-KINDS = ('call', 'cast', 'reply', 'hb', 'notify')
+KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn')
 #: The longest call timeout (s) a call may carry: a week.
 MAX_TIMEOUT = 7 * 86400
 
@@ -63,16 +69,19 @@ _SECONDS = {'type': 'number', 'finite': True, 'exclusiveMinimum': 0,
 _OBJECT = {'type': 'object'}
 _FIELDS = {
     'call': {'ctx': _OBJECT, 'msg': _OBJECT, 'mid': _HEX32, 'rk': _HEX32,
+             're': {'type': 'boolean'},
              'rq': {'type': 'string', 'maxLength': names.MAX_LENGTH,
                     'pattern': names.REPLY_PATTERN},
              'rg': zauth.GRANT_SCHEMA, 'to': _SECONDS,
              'cm': {'anyOf': [_SECONDS, {'type': 'null'}]}},
-    'cast': {'ctx': _OBJECT, 'msg': _OBJECT},
+    'cast': {'ctx': _OBJECT, 'msg': _OBJECT, 're': {'type': 'boolean'}},
     'reply': {'mid': _HEX32, 'rk': _HEX32, 'end': {'type': 'boolean'},
               'fail': {'type': ['string', 'null']}},
     'hb': {'mid': _HEX32, 'rk': _HEX32},
     'notify': {'ctx': _OBJECT, 'msg': _OBJECT,
                'nv': {'type': ['number', 'string'], 'finite': True}},
+    'dq': {'x': _HEX32},
+    'dn': {'x': _HEX32},
 }
 _REQUIRED = {
     'call': ['ctx', 'msg', 'mid', 'rk', 'rq', 'rg', 'to'],
@@ -80,6 +89,8 @@ _REQUIRED = {
     'reply': ['mid', 'rk', 'end'],
     'hb': ['mid', 'rk'],
     'notify': ['ctx', 'msg'],
+    'dq': ['x'],
+    'dn': ['x'],
 }
 
 
@@ -156,6 +167,23 @@ def heartbeat(request):
 def notification(ctxt, message, version):
     """A notification (``version`` is oslo's notification envelope)."""
     return _new('notify', ctx=ctxt, msg=message, nv=version)
+
+
+def retried(body):
+    """``body`` posted again: a request is marked as maybe a duplicate."""
+    if body.get('k') in ('call', 'cast'):
+        return dict(body, re=True)
+    return body
+
+
+def query(envelope_id):
+    """Asks the other servers of a topic whether one ran that envelope."""
+    return _new('dq', x=envelope_id)
+
+
+def done(envelope_id):
+    """Tells the other servers of a topic: I ran that envelope."""
+    return _new('dn', x=envelope_id)
 
 
 def _describe(error, body):

@@ -22,7 +22,16 @@ class ZaqarError(Exception):
 
 
 class Unreachable(ZaqarError):
-    """No Zaqar (or keystone) host answered, or answered 5xx: retryable."""
+    """No Zaqar (or keystone) host answered, or answered 5xx: retryable.
+
+    ``sent``: the request reached Zaqar and may have taken effect (a 5xx
+    answer, or no answer after it was written): a post repeated now may
+    store its messages twice.
+    """
+
+    def __init__(self, message, sent=False):
+        super().__init__(message)
+        self.sent = sent
 
 
 class Rejected(ZaqarError):

@@ -15,13 +15,15 @@
 Thread-safe: each request checks a connection out of a pool of idle
 keep-alive connections (closed when idle longer than
 ``http_idle_timeout``, i.e. before the server would drop them). A request
-that fails on a reused connection before any answer is repeated once on a
-new connection (the server closed an idle connection); any other
-connection failure moves to the next host (failover). Errors: 5xx and
-connection failures raise ``errors.Unreachable``, 401/403
-``errors.AuthFailed`` (after one retry with a fresh token), other 4xx
-``errors.Rejected``; an oversized post raises ``errors.TooLarge`` before
-sending. None of them carries a header value.
+other than a POST that fails on a reused connection before any answer is
+repeated once on a new connection (the server closed an idle one); any
+other connection failure moves to the next host (failover), except for a
+POST that was written (it may have been stored). Errors: 5xx and
+connection failures raise ``errors.Unreachable`` (``sent`` when Zaqar
+may have handled the request), 401/403 ``errors.AuthFailed`` (after one
+retry with a fresh token), other 4xx ``errors.Rejected``; an oversized
+post raises ``errors.TooLarge`` before sending. None of them carries a
+header value.
 """
 
 import http.client
@@ -43,6 +45,14 @@ MAX_IDLE = 32
 CLAIM_TTL = 60
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError,
           ConnectionResetError, ConnectionAbortedError)
+
+
+class _Written(Exception):
+    """A request failed after it was written: it may have been handled."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _arm(conn, timeout):
@@ -219,7 +229,7 @@ class ZaqarClient:
         reason = self._reason(answer)
         if status >= 500:
             raise errors.Unreachable('%s: Zaqar answered %d%s'
-                                     % (what, status, reason))
+                                     % (what, status, reason), sent=True)
         if status in (401, 403):
             raise errors.AuthFailed('%s: refused (%d)%s'
                                     % (what, status, reason), status)
@@ -294,6 +304,11 @@ class ZaqarClient:
         return ': %s' % text if text else ''
 
     def _failover(self, method, path, data, headers, timeout, what):
+        """Try each host in turn, but a POST only until it was written.
+
+        A POST Zaqar may have stored raises ``Unreachable(sent=True)``:
+        the caller decides what a repeat means (``driver.post``).
+        """
         timeout = min(timeout or self._settings.http_timeout,
                       self._settings.http_timeout)
         last = None
@@ -302,6 +317,13 @@ class ZaqarClient:
             try:
                 result = self._on_host(index, method, path, data, headers,
                                        max(timeout, 0.05))
+            except _Written as exc:
+                last = exc.error
+                if method == 'POST':
+                    raise errors.Unreachable(
+                        '%s: no answer from Zaqar (%s)' % (
+                            what, type(last).__name__), sent=True)
+                continue
             except (OSError, http.client.HTTPException) as exc:
                 last = exc
                 continue
@@ -311,19 +333,39 @@ class ZaqarClient:
             what, type(last).__name__))
 
     def _on_host(self, index, method, path, data, headers, timeout):
+        """One request on one host.
+
+        :raises _Written: it failed once written, on a new connection:
+            Zaqar may have handled it.
+        """
         conn, reused = self._checkout(index)
         while True:
             try:
                 _arm(conn, timeout)
                 conn.request(method, path, body=data, headers=headers)
-                resp = conn.getresponse()
-                answer = resp.read()
             except _STALE:
                 conn.close()
                 if not reused:
                     raise
                 conn, reused = self._connect(index), False
                 continue
+            except BaseException:
+                conn.close()
+                raise
+            try:
+                resp = conn.getresponse()
+                answer = resp.read()
+            except _STALE as exc:
+                conn.close()
+                if not reused or method == 'POST':
+                    # Perhaps the server closed an idle connection before
+                    # it read the request, perhaps after it stored a post.
+                    raise _Written(exc)
+                conn, reused = self._connect(index), False
+                continue
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise _Written(exc)
             except BaseException:
                 conn.close()
                 raise

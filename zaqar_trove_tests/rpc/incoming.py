@@ -62,6 +62,11 @@ class RpcIncoming(base.RpcIncomingMessage):
         self._deadline = deadline
         self.client_timeout = body.get('cm')
 
+    @property
+    def deadline(self):
+        """Monotonic time the caller gives up (None for a cast)."""
+        return self._deadline
+
     def acknowledge(self):
         """Nothing to do: the message left Zaqar before dispatch."""
 

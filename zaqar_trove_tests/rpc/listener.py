@@ -64,6 +64,7 @@ import time
 
 from oslo_messaging._drivers import base
 
+from zaqar_trove_tests.rpc import dedupe as zdedupe
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
@@ -74,6 +75,9 @@ LOG = logging.getLogger(__name__)
 PAGE = 20
 
 
+#: Pause (s) between reads of the fanout queue while requests wait for
+#: the other servers' answers there (``dedupe``).
+ASKING_PAUSE = 0.1
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
@@ -128,7 +132,9 @@ class ZaqarListener(base.PollStyleListener):
         self._settings = driver.settings
         self._sources = sources
         self._notifications = notifications
-        self._kinds = ('notify',) if notifications else ('call', 'cast')
+        self._kinds = (('notify',) if notifications else
+                       ('call', 'cast', 'dq', 'dn'))
+        self._dupes = None
         self._buffer = collections.deque()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -161,6 +167,21 @@ class ZaqarListener(base.PollStyleListener):
             for source in self._sources:
                 source.callback = functools.partial(self._on_push, source)
                 push.subscribe(source.queue, source.callback)
+        fanout = [s for s in self._sources if s.mode == 'observe']
+        if fanout and not self._notifications:
+            self._dupes = zdedupe.Duplicates(
+                self._fanout_poster(fanout[0].queue),
+                2 * self._settings.poll_max_interval + zdedupe.MARGIN)
+
+    def _fanout_poster(self, queue):
+        """Posts to the topic's fanout queue, or None if we may not."""
+        if (self._settings.auth_mode == 'signed' and
+                self.driver.auth.grant(queue, 'POST') is None):
+            return None
+        return functools.partial(self._post_fanout, queue)
+
+    def _post_fanout(self, queue, body):
+        self.driver.post(queue, [body], self._settings.fanout_ttl, retry=2)
 
     @property
     def queues(self):
@@ -234,6 +255,9 @@ class ZaqarListener(base.PollStyleListener):
         # A safety read of a fanout queue is useless once its messages
         # may have expired.
         observe = settings.push_safety_interval < settings.fanout_ttl
+        # Requests wait for the other servers' answers on the fanout
+        # queue: read it at every turn meanwhile.
+        asking = self._dupes is not None and self._dupes.waiting
         due = []
         for source in self._sources:
             # An announcement is forgotten push_grace after it came, once
@@ -242,7 +266,8 @@ class ZaqarListener(base.PollStyleListener):
                     now - source.hint_at >= settings.push_grace):
                 source.pending.clear()
             if source.more or (pushed and (source.pending or
-                                           source.catch_up)):
+                                           source.catch_up)) or (
+                    asking and source.mode == 'observe'):
                 due.append(source)
             elif source.mode == 'observe' and not pushed:
                 if now - source.read_at >= settings.poll_max_interval:
@@ -253,6 +278,13 @@ class ZaqarListener(base.PollStyleListener):
         return due
 
     def _pause(self):
+        pause = self._idle_pause()
+        if self._dupes is not None and self._dupes.waiting:
+            wait = self._dupes.next_at() - time.monotonic()
+            pause = min(pause, ASKING_PAUSE, max(0.0, wait))
+        return pause
+
+    def _idle_pause(self):
         settings = self._settings
         now = time.monotonic()
         if self._error_delay:
@@ -291,7 +323,7 @@ class ZaqarListener(base.PollStyleListener):
             return 0
 
     def _fetch(self, wanted):
-        found = 0
+        found = self._release_held()
         now = time.monotonic()
         pushed = self._pushed()
         due = self._due(now)
@@ -360,6 +392,22 @@ class ZaqarListener(base.PollStyleListener):
             self._interval = self._settings.poll_min_interval
             self._active_at = time.monotonic()
         return found
+
+    def _release_held(self):
+        """Marked requests nobody else ran, once their window passed."""
+        if self._dupes is None:
+            return 0
+        now = time.monotonic()
+        released = 0
+        for incoming in self._dupes.due(now):
+            if incoming.deadline is not None and incoming.deadline <= now:
+                LOG.info('Dropped call %s unexecuted: its caller gave up '
+                         'while the servers of its topic were asked',
+                         incoming.msg_id)
+                continue
+            self._buffer.append(incoming)
+            released += 1
+        return released
 
     @staticmethod
     def _batch(source, wanted):
@@ -484,6 +532,14 @@ class ZaqarListener(base.PollStyleListener):
             LOG.warning('Dropped a malformed or foreign message %s from '
                         'queue %s: %s', message.get('id'), source.queue, exc)
             return None
+        if body['k'] in ('dq', 'dn'):
+            if source.mode == 'observe' and self._dupes is not None:
+                self._dupes.on_fanout(body)
+            else:
+                LOG.warning('Dropped a %s envelope from queue %s: only '
+                            'fanout queues carry them', body['k'],
+                            source.queue)
+            return None
         if not self._ids.add(body['id']):
             LOG.debug('Dropped duplicate %s from %s', body['id'],
                       source.queue)
@@ -498,8 +554,17 @@ class ZaqarListener(base.PollStyleListener):
         if self._notifications:
             return zincoming.NotificationIncoming(self, body, source.queue)
         left = envelope.remaining(body, age)
-        return zincoming.RpcIncoming(
+        incoming = zincoming.RpcIncoming(
             self, body, None if left is None else time.monotonic() + left)
+        if self._dupes is None:
+            return incoming
+        if source.mode == 'claim' and self._dupes.hold(body, incoming):
+            LOG.info('Request %s from %s was posted twice: asking the '
+                     'other servers of the topic first', body['id'],
+                     source.queue)
+            return None
+        self._dupes.ran(body['id'])
+        return incoming
 
     def requeue(self, queue, body):
         """Post a notification back to ``queue`` (it may come back here)."""

@@ -173,3 +173,35 @@ class TestDeleteRetries(testtools.TestCase):
         sent = [r.path.split('ids=')[1].split(',') for r in server.requests]
         self.assertEqual([deleter.BATCH, 5], [len(s) for s in sent])
         self.assertEqual(ids, sum(sent, []))
+
+
+class _OddClient:
+    """Answers the first delete with an error no code expects."""
+
+    def __init__(self):
+        self.deleted = []
+
+    def send(self, method, queue, suffix):
+        def finish():
+            if not self.deleted:
+                self.deleted.append(None)
+                raise TypeError('unexpected')
+            self.deleted.append(suffix)
+        return finish
+
+
+class TestSupervised(testtools.TestCase):
+
+    def test_an_unexpected_error_does_not_end_the_thread(self):
+        client = _OddClient()
+        settings = test_httpclient.make_settings(1)
+        worker = deleter.Deleter(client, settings)
+        self.addCleanup(worker.stop)
+        log = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
+        expires = time.monotonic() + 60
+        worker.add('q', ['a'], expires)
+        worker.add('q', ['b'], expires)
+        self.assertTrue(worker.flush(10))
+        self.assertEqual([None, httpclient.delete_suffix(['b'])],
+                         client.deleted)
+        self.assertIn('Unexpected error deleting', log.output)

@@ -16,6 +16,7 @@ Zaqar is a closed port or the scripted local HTTP server; what the caller
 sees must be oslo's documented exceptions, and no secret may show.
 """
 
+import json
 import logging
 import time
 
@@ -121,6 +122,43 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertRaises(om.MessageDeliveryFailure, client.cast, {}, 'm',
                           data='x' * 262144)
         self.assertEqual([], server.requests)
+
+
+class TestPostedTwice(DriverErrorTestCase):
+    """A post Zaqar may have stored is repeated marked, never elsewhere."""
+
+    @staticmethod
+    def bodies(request):
+        return [m['body'] for m in json.loads(request.body)['messages']]
+
+    def test_a_5xx_repeats_the_post_marked(self):
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(503), Answer(201, {'resources': []})))
+        self.client(self.transport(server.port)).cast({}, 'm')
+        first, second = [self.bodies(r)[0] for r in server.requests]
+        self.assertNotIn('re', first)
+        self.assertEqual(dict(first, re=True), second)
+
+    def test_a_post_not_written_is_repeated_as_it_was(self):
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(201, {'resources': []})))
+        closed = local_zaqar.free_port()
+        transport = self.transport(closed)
+        transport._driver.client._hosts.append(('127.0.0.1', server.port))
+        self.client(transport).cast({}, 'm')
+        self.assertNotIn('re', self.bodies(server.requests[0])[0])
+
+    def test_a_dropped_post_is_repeated_marked_on_the_same_host(self):
+        first = self.useFixture(tiny_http.TinyHttp(
+            Answer(drop=True), Answer(201, {'resources': []})))
+        second = self.useFixture(tiny_http.TinyHttp(
+            Answer(201, {'resources': []})))
+        transport = self.transport(first.port)
+        transport._driver.client._hosts.append(('127.0.0.1', second.port))
+        self.client(transport).cast({}, 'm')
+        self.assertEqual([], second.requests)
+        self.assertEqual([None, True], [self.bodies(r)[0].get('re')
+                                        for r in first.requests])
 
 
 class TestListenerBackoff(DriverErrorTestCase):
