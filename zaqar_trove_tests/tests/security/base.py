@@ -62,11 +62,11 @@ DEPTH = 400
 REFUSED = (lib_exc.NotFound, lib_exc.Forbidden, lib_exc.Unauthorized)
 
 
-class HostileGuestTest(rpc_base.ZaqarMixin, rpc_base.RpcTest):
-    """The control plane, victim g1 and attacker g2 (see the module)."""
+class DeliveryTest(rpc_base.ZaqarMixin, rpc_base.RpcTest):
+    """A contract run once per delivery mode (``delivery``)."""
 
     credentials = ['primary']
-    #: The control plane's delivery: push or poll.
+    #: The driver's delivery: push or poll.
     delivery = None
 
     @classmethod
@@ -74,19 +74,31 @@ class HostileGuestTest(rpc_base.ZaqarMixin, rpc_base.RpcTest):
         super().skip_checks()
         if cls.delivery is None:
             raise cls.skipException('abstract: no delivery mode')
-        if not CONF.zaqar_trove_feature_enabled.signed_urls:
-            raise cls.skipException('pre-signed URLs are not enabled')
         if (cls.delivery == 'push' and
                 not CONF.zaqar_trove_feature_enabled.push):
             raise cls.skipException('Zaqar push is not enabled')
+
+    def primary_url(self):
+        """The zaqar:// URL as the primary project, on ``delivery``."""
+        return rpc_urls.for_credentials(
+            self.transport_url(), self.os_primary.credentials,
+            delivery=self.delivery)
+
+
+class HostileGuestTest(DeliveryTest):
+    """The control plane, victim g1 and attacker g2 (see the module)."""
+
+    @classmethod
+    def skip_checks(cls):
+        super().skip_checks()
+        if not CONF.zaqar_trove_feature_enabled.signed_urls:
+            raise cls.skipException('pre-signed URLs are not enabled')
 
     def setUp(self):
         super().setUp()
         self.pool = concurrent.futures.ThreadPoolExecutor(4)
         self.addCleanup(self.pool.shutdown)
-        self.url = rpc_urls.for_credentials(
-            self.transport_url(), self.os_primary.credentials,
-            delivery=self.delivery)
+        self.url = self.primary_url()
         self.zaqar = clients.ZaqarClients(self.os_primary)
         self.control = self.transport(self.url)
         self.conductor_topic = self.topic('conductor')

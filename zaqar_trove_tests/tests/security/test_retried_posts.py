@@ -36,30 +36,18 @@ from zaqar_trove_tests.common import rpc_guests
 from zaqar_trove_tests.common import rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import dedupe
-from zaqar_trove_tests.tests.rpc import base as rpc_base
+from zaqar_trove_tests.tests.security import base
 
 #: Casts per test, each posted twice.
 CASTS = 6
 WAIT = 60
 
 
-class RetriedPostsContract(rpc_base.ZaqarMixin, rpc_base.RpcTest):
-
-    credentials = ['primary']
-    #: The delivery of the servers and the caster: push or poll.
-    delivery = None
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if cls.delivery is None:
-            raise cls.skipException('abstract: no delivery mode')
+class RetriedPostsContract(base.DeliveryTest):
 
     def setUp(self):
         super().setUp()
-        url = rpc_urls.for_credentials(
-            self.transport_url(), self.os_primary.credentials,
-            delivery=self.delivery)
+        url = self.primary_url()
         topic = self.topic('twice')
         self.servers = [rpc_endpoints.Recorder(name) for name in ('a', 'b')]
         for endpoint in self.servers:
