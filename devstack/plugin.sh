@@ -246,6 +246,13 @@ function write_zaqar_trove_summary {
         echo "control transport: $ZAQAR_TROVE_CONTROL_TRANSPORT"
         echo "guest transport: $ZAQAR_TROVE_GUEST_TRANSPORT"
         echo "guest driver install: $ZAQAR_TROVE_GUEST_INSTALL"
+        if [[ "$ZAQAR_TROVE_GUEST_TRANSPORT" == zaqar ]]; then
+            # Trove 26 cannot give a guest grants of its own (README,
+            # Findings: trove-shared-guest-credentials).
+            echo "guest credentials: keystone user $ZAQAR_TROVE_GUEST_USER," \
+                "shared by every guest: unsafe against hostile guests" \
+                "(doc/source/security.rst)"
+        fi
         if is_service_enabled trove; then
             echo "trove.conf transport_url: $(zaqar_trove_mask \
                 "$(iniget "$TROVE_CONF" DEFAULT transport_url)")"
