@@ -43,15 +43,17 @@ Addressing (queue names from ``names``; exchange = ``target.exchange`` or
   ``pool_refresh_interval`` has passed after its registration, so that
   every notification sent after it started reaches the pool.
 - replies: one queue per driver instance (``reply``), one waiter thread,
-  correlation by ``msg_id``.
+  correlation by ``msg_id`` and the call's reply key; a server answers
+  only with the short-lived grant the call carries (``send_reply``).
 
 ``cleanup()`` deletes the reply queue; an RPC server's listener deletes
 its server queue on cleanup (``cleanup_server_queues``); topic, fanout and
 notification queues are shared and stay (empty once their TTLs pass), as
 RabbitMQ's durable topic queues do.
 
-A call carries its deadline (``envelope``): Zaqar's TTLs are at least 60 s,
-so a server drops a call whose caller gave up instead of executing it.
+A call carries its timeout (``envelope``): Zaqar's TTLs are at least 60 s,
+so a server drops a call whose Zaqar age reached it instead of executing
+it.
 Heartbeats implement ``call_monitor_timeout``. Requests over
 ``max_message_size`` raise ``MessageDeliveryFailure`` before anything is
 sent; a reply over it becomes a remote ``MessageDeliveryFailure``.

@@ -50,9 +50,12 @@ raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
 
-Malformed or foreign messages are logged and dropped (they were removed
-from the queue when read); duplicates (same envelope id) and calls whose
-deadline passed are dropped without reply.
+Everything read is hostile input: a message is checked against its
+envelope schema and handled on its own (a malformed or foreign one is
+logged and dropped -- it was removed from the queue when read -- and no
+error leaves ``poll``: oslo's thread would stop). Duplicates (an envelope
+id seen before; across the servers of a topic, ``dedupe``) and calls
+older than their timeout are dropped without reply.
 """
 
 import collections
