@@ -185,11 +185,11 @@ class ZaqarClient:
         self.request('PATCH', queue, '', dumps(patch).encode('utf-8'),
                      content_type=JSON_PATCH)
 
-    def share(self, queue, paths, methods, expires):
+    def share(self, queue, paths, methods, expires, timeout=None):
         """A pre-signed URL grant (dict) for ``queue``."""
         body = {'paths': paths, 'methods': methods, 'expires': expires}
         _, data = self.request('POST', queue, '/share',
-                               dumps(body).encode('utf-8'))
+                               dumps(body).encode('utf-8'), timeout=timeout)
         return data
 
     def close(self):

@@ -140,19 +140,19 @@ class Grants:
             if mine:
                 mint = self._mints[expires] = _Mint()
         if mine:
-            self._mint(mint, expires)
+            self._mint(mint, expires, timeout)
         elif not mint.done.wait(max(0.0, timeout)):
             raise errors.Unreachable('reply grant not minted in time')
         if mint.error is not None:
             raise mint.error
         return mint.grant
 
-    def _mint(self, mint, expires):
+    def _mint(self, mint, expires, timeout):
         text = datetime.datetime.fromtimestamp(
             expires, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
         try:
             grant = self._client.share(self._queue, ['messages'], ['POST'],
-                                       text)
+                                       text, timeout=max(0.05, timeout))
             if not zauth.valid_grant(grant):
                 raise errors.Unreachable('Zaqar answered an unusable '
                                          'reply grant')

@@ -180,13 +180,15 @@ class HostileRepliesContract(base.HostileGuestTest):
         self.assert_victim_served()
 
     def _check_reply_flood(self):
-        """A flood of replies delays nobody's calls much.
+        """A flood of replies starves nobody's calls.
 
         g2 posts thousands of replies and heartbeats into the reply queue
         while the control plane calls g1: every call completes with g1's
-        answer and their median latency stays within twice what it was
-        before the flood, plus a quarter second (the flood loads the
-        Zaqar everybody shares as well).
+        answer, and their median latency stays under a poll interval
+        (replies keep coming by push or claim, not only by safety reads).
+        The medians before and during the flood are attached: the flood
+        loads the Zaqar everybody shares (a speed target belongs in the
+        benchmark, not in a test's verdict).
         """
         before = self.victim_latencies(10)
         thief, call = self.received_call(timeout=120)
@@ -207,8 +209,8 @@ class HostileRepliesContract(base.HostileGuestTest):
             'p50 before %.3f s, during %.3f s (%d calls)' % (
                 statistics.median(before), statistics.median(during),
                 len(during))))
-        self.assertLessEqual(statistics.median(during),
-                             2 * statistics.median(before) + 0.25)
+        interval = rpc_guests.driver(self.control).settings.poll_max_interval
+        self.assertLess(statistics.median(during), interval)
         self.assert_victim_served()
 
     def victim_latencies(self, count):

@@ -96,6 +96,16 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
         self.assertLess(time.monotonic() - started, 2.5)
 
+    def test_first_call_ends_on_time_when_minting_its_grant_hangs(self):
+        server = self.useFixture(tiny_http.TinyHttp(
+            Answer(), Answer(hang=True)))
+        client = self.client(self.transport(server.port, http_timeout=6),
+                             timeout=1)
+        started = time.monotonic()
+        self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
+        self.assertLess(time.monotonic() - started, 2.5)
+        self.assertTrue(server.requests[1].path.endswith('/share'))
+
     def test_silent_server_ends_a_monitored_call_early(self):
         # The reply queue, its grant, then nothing ever.
         server = self.useFixture(tiny_http.TinyHttp(
