@@ -96,6 +96,9 @@ def parser():
     p.add_argument('--guests-per-process', default=250, type=int)
     p.add_argument('--quick', action='store_true',
                    help='short smoke run (seconds, not minutes)')
+    p.add_argument('--check', metavar='JSON', default=None,
+                   help='measure nothing: judge an earlier run\'s JSON '
+                        'against the targets; exit 1 if one is missed')
     p.add_argument('--render', metavar='JSON', default=None,
                    help='measure nothing: write the markdown and PNG of '
                         'an earlier run\'s JSON again (with the current '
@@ -310,14 +313,29 @@ def run(args, echo=print):
     results['tuning'] = _tuning()
     _thin(results)
     paths = write(results, args.out, stamp)
-    for verdict in results['targets']:
-        echo('%-52s %s: %s' % (verdict['name'], {
-            True: 'met', False: 'MISSED', None: '-'}[verdict['ok']],
-            verdict['measured']))
+    _echo_verdicts(results['targets'], echo)
     for kind, path in paths.items():
         echo('%-8s %s' % (kind, path))
     echo('logs     %s' % log_dir)
     return 1 if results['errors'] else 0
+
+
+def _echo_verdicts(verdicts, echo):
+    for verdict in verdicts:
+        echo('%-52s %s: %s' % (verdict['name'], {
+            True: 'met', False: 'MISSED', None: '-'}[verdict['ok']],
+            verdict['measured']))
+
+
+def check(path, echo=print):
+    """Judge a JSON written by ``run``: 1 if a target is missed, else 0.
+
+    A target the run did not measure is not a miss.
+    """
+    with open(path) as f:
+        verdicts = targets.judge(json.load(f))
+    _echo_verdicts(verdicts, echo)
+    return 1 if any(v['ok'] is False for v in verdicts) else 0
 
 
 def render(path, echo=print):
@@ -361,11 +379,13 @@ def main(argv=None):
     unknown = set(args.stages) - set(STAGES)
     if unknown:
         parser().error('unknown stage(s): %s' % ', '.join(sorted(unknown)))
+    if args.check:
+        return check(args.check, echo=_echo)
+    if args.render:
+        return render(args.render, echo=_echo)
     if args.quick:
         _quick(args)
     signal.signal(signal.SIGTERM, _terminate)
-    if args.render:
-        return render(args.render, echo=_echo)
     try:
         return run(args, echo=_echo)
     except KeyboardInterrupt:

@@ -139,6 +139,41 @@ class TestReport(testtools.TestCase):
             'machine']['cores'])
 
 
+class TestCheck(testtools.TestCase):
+
+    def check(self, data):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, 'run.json')
+        with open(path, 'w') as f:
+            json.dump(data, f)
+        lines = []
+        return cli.check(path, echo=lines.append), lines
+
+    def test_met_targets_pass(self):
+        status, lines = self.check(results())
+        self.assertEqual(0, status)
+        self.assertEqual(6, len([line for line in lines if ' met: ' in line]))
+
+    def test_a_missed_target_fails(self):
+        status, lines = self.check(results(push_p50=40.0))
+        self.assertEqual(1, status)
+        self.assertIn('MISSED', lines[0])
+
+    def test_what_a_run_did_not_measure_is_no_miss(self):
+        status, lines = self.check({})
+        self.assertEqual(0, status)
+        self.assertTrue(all(' -: ' in line for line in lines))
+
+    def test_the_command_line(self):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, 'run.json')
+        with open(path, 'w') as f:
+            json.dump(results(idle_cpu=0.08), f)
+        self.assertEqual(1, cli.main(['--check', path]))
+
+
 class TestRender(testtools.TestCase):
 
     def test_render_writes_markdown_and_png(self):
