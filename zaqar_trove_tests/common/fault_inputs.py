@@ -147,6 +147,7 @@ def publish_rabbit(url, topic, bodies, exchange='openstack'):
     """Publish raw ``bodies`` (text) to a topic as oslo would route them.
 
     :param url: the ``rabbit://`` transport URL (one host).
+    :param exchange: '' is the default exchange: ``topic`` names a queue.
     """
     import kombu
 

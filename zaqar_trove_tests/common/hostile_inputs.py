@@ -19,8 +19,6 @@ them with the guest's own grants; ``fault_inputs`` holds the narrower set
 the fault tests use.
 """
 
-import json
-
 #: Values of every JSON type and the numbers and strings that break
 #: careless code (unhashable, non-finite, out of range, huge).
 WRONG = {
@@ -72,8 +70,3 @@ def foreign():
 def batches(bodies, size=10):
     """``bodies`` as Zaqar post batches of at most ``size`` messages."""
     return [bodies[i:i + size] for i in range(0, len(bodies), size)]
-
-
-def json_size(body):
-    """Bytes ``body`` takes in a Zaqar post (for size limits)."""
-    return len(json.dumps({'messages': [{'ttl': 60, 'body': body}]}))

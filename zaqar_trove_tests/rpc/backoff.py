@@ -63,8 +63,3 @@ class Backoff:
         self.retries += 1
         self._next = min(self._next * 2, self._limit)
         return pause
-
-    def reset(self, first):
-        """Start again from ``first`` (after a success)."""
-        self._next = first
-        self.retries = 0

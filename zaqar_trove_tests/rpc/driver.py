@@ -262,7 +262,7 @@ class ZaqarDriver(base.BaseDriver):
         waiter.listen(msg_id, reply_key, call_monitor_timeout)
         try:
             self.post(queue, [body], ttl, retry, deadline)
-            return waiter.wait(msg_id, deadline, call_monitor_timeout)
+            return waiter.wait(msg_id, deadline)
         finally:
             waiter.unlisten(msg_id)
 

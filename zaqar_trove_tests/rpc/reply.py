@@ -205,13 +205,13 @@ class ReplyWaiter:
     def unlisten(self, msg_id):
         self._calls.pop(msg_id, None)
 
-    def wait(self, msg_id, deadline, call_monitor_timeout=None):
+    def wait(self, msg_id, deadline):
         """The result of call ``msg_id``; ``deadline`` is monotonic.
 
         :raises: MessagingTimeout, or the remote exception.
         """
         call = self._calls[msg_id]
-        monitor = call_monitor_timeout or None
+        monitor = call.monitor or None
         with call.cond:
             beats = call.beats
             alive_until = time.monotonic() + monitor if monitor else None

@@ -22,15 +22,25 @@ contracts also run on ``zaqar://`` with polling (``...ZaqarPollTest``,
 ``ZaqarPollMixin``); the stack's URL selects push.
 """
 
+import concurrent.futures
+
 import oslo_messaging as om
 from tempest import config
 from tempest.lib.common.utils import data_utils
+from tempest.lib import exceptions as lib_exc
 from tempest import test
 
 from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common import rpc_guests
 from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common import waiters
 
 CONF = config.CONF
+
+#: Timeout (s) of the calls of the guest contracts (ISO-4, ISO-5).
+CALL_TIMEOUT = 30
+#: Seconds given to a wrong outcome (a forged reply taken...) to show.
+WRONG_WINDOW = 3
 
 
 class RpcTest(test.BaseTestCase):
@@ -106,3 +116,61 @@ class RabbitMixin:
     """RabbitMQ, the control transport."""
 
     transport_option = 'rabbit_transport_url'
+
+
+class GuestsTest(ZaqarMixin, RpcTest):
+    """Guests of a control plane on ``zaqar://``, and what attacks them.
+
+    Subclasses set ``self.zaqar`` (the control plane's ``ZaqarClients``):
+    it is the endpoint the guests' raw requests go to.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.pool = concurrent.futures.ThreadPoolExecutor(4)
+        self.addCleanup(self.pool.shutdown)
+
+    def assert_served(self, client, endpoint):
+        """Calls and a cast reach ``endpoint`` and only it answers."""
+        value = data_utils.rand_name('victim')
+        self.assertEqual({'server': endpoint.name, 'value': value},
+                         client.call({}, 'echo', value=value))
+        self.assertEqual({'server': endpoint.name, 'value': value + '!'},
+                         client.prepare(server=endpoint.name).call(
+                             {}, 'echo', value=value + '!'))
+        client.cast({}, 'note', value=value)
+        waiters.wait_until(lambda: value in endpoint.values('note'),
+                           CALL_TIMEOUT, what='the victim cast delivered')
+
+    def holding_call(self, client, endpoint):
+        """A call ``endpoint`` executes until released: ``(future, value)``."""
+        value = data_utils.rand_name('held')
+        self.addCleanup(endpoint.release)
+        future = self.pool.submit(client.call, {}, 'hold', value=value)
+        waiters.wait_until(lambda: value in endpoint.values('hold'),
+                           CALL_TIMEOUT, what='the held call executing')
+        return future, value
+
+    def assert_refused(self, func, *args, **kwargs):
+        """A signed-URL request Zaqar must refuse (404, see services)."""
+        self.assertRaises(lib_exc.NotFound, func, *args, **kwargs)
+
+    def assert_no_access(self, grant_clients, queue):
+        """``grant_clients`` can neither read nor write ``queue``."""
+        self.assert_refused(grant_clients.messages.list_messages, queue)
+        self.assert_refused(grant_clients.messages.pop_messages, queue, 10)
+        self.assert_refused(grant_clients.claims.claim_messages, queue,
+                            ttl=60, grace=60, limit=10)
+        self.assert_refused(grant_clients.messages.post_messages, queue,
+                            [{'body': {'forged': True}, 'ttl': 60}])
+        self.assert_refused(grant_clients.queues.show_queue_stats, queue)
+
+    def answer_with_grant(self, call, result, msg_id=None):
+        """Reply as the guest ``call`` reached: its grant and reply key.
+
+        :param msg_id: the call answered (default ``call``'s own).
+        """
+        reply = rpc_guests.grant_clients(self.zaqar, call['rg'])
+        reply.messages.post_messages(call['rq'], [
+            {'body': rpc_guests.forged_reply(msg_id or call['mid'], result,
+                                             call['rk']), 'ttl': 60}])

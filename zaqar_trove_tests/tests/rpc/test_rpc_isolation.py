@@ -28,7 +28,6 @@ Each test asserts the refusal and then that the victim's calls (to its
 topic and to it by name) and casts still complete, with its answers.
 """
 
-import concurrent.futures
 import uuid
 
 import fixtures
@@ -36,7 +35,6 @@ import oslo_messaging as om
 from tempest import config
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
-from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import identity
@@ -50,42 +48,14 @@ from zaqar_trove_tests.tests.rpc import base
 
 CONF = config.CONF
 
-CALL_TIMEOUT = 30
-#: Seconds given to a wrong delivery or an accepted forgery to show up.
-WRONG_WINDOW = 3
+CALL_TIMEOUT = base.CALL_TIMEOUT
 
 
-class IsolationTest(base.ZaqarMixin, base.RpcTest):
-
-    def setUp(self):
-        super().setUp()
-        self.pool = concurrent.futures.ThreadPoolExecutor(2)
-        self.addCleanup(self.pool.shutdown)
-
-    def assert_served(self, client, endpoint):
-        """Calls and a cast reach ``endpoint`` and only it answers."""
-        value = data_utils.rand_name('victim')
-        self.assertEqual({'server': endpoint.name, 'value': value},
-                         client.call({}, 'echo', value=value))
-        self.assertEqual({'server': endpoint.name, 'value': value + '!'},
-                         client.prepare(server=endpoint.name).call(
-                             {}, 'echo', value=value + '!'))
-        client.cast({}, 'note', value=value)
-        waiters.wait_until(lambda: value in endpoint.values('note'),
-                           CALL_TIMEOUT, what='the victim cast delivered')
+class IsolationTest(base.GuestsTest):
 
     def assert_gets_nothing(self, endpoint):
-        rpc.never(lambda: endpoint.record.values(), WRONG_WINDOW,
+        rpc.never(lambda: endpoint.record.values(), base.WRONG_WINDOW,
                   'the attacker received a request')
-
-    def holding_call(self, client, endpoint):
-        """A call ``endpoint`` is executing (until released): its future."""
-        value = data_utils.rand_name('held')
-        self.addCleanup(endpoint.release)
-        future = self.pool.submit(client.call, {}, 'hold', value=value)
-        waiters.wait_until(lambda: value in endpoint.values('hold'),
-                           CALL_TIMEOUT, what='the held call executing')
-        return future, value
 
 
 class GuestProjectsTest(IsolationTest):
@@ -205,7 +175,7 @@ class GuestProjectsTest(IsolationTest):
             {'body': rpc_guests.forged_reply(call['mid'], forged,
                                              call['rk']),
              'ttl': 60}])
-        rpc.never(future.done, WRONG_WINDOW,
+        rpc.never(future.done, base.WRONG_WINDOW,
                   'the call ended before guest A was back')
         self.server(self.guest_transport, self.target, self.guest_a)
         self.assertEqual({'server': 'guest-a', 'value': value},
@@ -251,20 +221,6 @@ class SignedGuestsTest(IsolationTest):
         self.thief_queue = rpc_guests.server_queues(
             self.control, self.thief_target)['pop']
 
-    def assert_refused(self, func, *args, **kwargs):
-        """A signed-URL request Zaqar must refuse (404, see services)."""
-        self.assertRaises(lib_exc.NotFound, func, *args, **kwargs)
-
-    def assert_no_access(self, grant_clients, queue):
-        """``grant_clients`` can neither read nor write ``queue``."""
-        self.assert_refused(grant_clients.messages.list_messages, queue)
-        self.assert_refused(grant_clients.messages.pop_messages, queue, 10)
-        self.assert_refused(grant_clients.claims.claim_messages, queue,
-                            ttl=60, grace=60, limit=10)
-        self.assert_refused(grant_clients.messages.post_messages, queue,
-                            [{'body': {'forged': True}, 'ttl': 60}])
-        self.assert_refused(grant_clients.queues.show_queue_stats, queue)
-
     def received_call(self):
         """Make the control plane call g2; what g2 pops off its queue.
 
@@ -279,13 +235,6 @@ class SignedGuestsTest(IsolationTest):
                        'URL-Methods'])
         return future, rpc_guests.pop_call(pop, self.thief_queue,
                                            CALL_TIMEOUT)
-
-    def reply_as_thief(self, call, msg_id, result):
-        """Reply with ``call``'s grant and reply key to call ``msg_id``."""
-        reply = rpc_guests.grant_clients(self.zaqar, call['rg'])
-        reply.messages.post_messages(call['rq'], [
-            {'body': rpc_guests.forged_reply(msg_id, result, call['rk']),
-             'ttl': 60}])
 
     @decorators.idempotent_id('d36601d9-00ba-46c7-a223-e2df72381e48')
     def test_signed_guest_cannot_take_another_guests_requests(self):
@@ -314,21 +263,21 @@ class SignedGuestsTest(IsolationTest):
         for grant_clients in self.thief:
             self.assert_no_access(grant_clients, call['rq'])
         # What the grant is for: g2 answers the call it received.
-        self.reply_as_thief(call, call['mid'], 'answer of g2')
+        self.answer_with_grant(call, 'answer of g2')
         self.assertEqual('answer of g2', future.result())
         self.assert_served(self.caller_client, self.victim)
 
     @decorators.idempotent_id('17672d75-4a95-4e1e-b198-c36c2765d1f4')
     def test_signed_guest_cannot_forge_replies(self):
         own_future, own_call = self.received_call()
-        self.reply_as_thief(own_call, own_call['mid'], 'answer of g2')
+        self.answer_with_grant(own_call, 'answer of g2')
         self.assertEqual('answer of g2', own_future.result())
         future, value = self.holding_call(self.caller_client, self.victim)
         forged = {'server': 'g1', 'value': 'forged by g2'}
         guesses = [uuid.uuid4().hex for _ in range(5)]
         for msg_id in guesses + [own_call['mid']]:
-            self.reply_as_thief(own_call, msg_id, forged)
-        rpc.never(future.done, WRONG_WINDOW,
+            self.answer_with_grant(own_call, forged, msg_id)
+        rpc.never(future.done, base.WRONG_WINDOW,
                   'the held call ended before g1 answered')
         self.victim.release()
         self.assertEqual({'server': 'g1', 'value': value}, future.result())

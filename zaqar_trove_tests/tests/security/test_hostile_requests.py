@@ -136,7 +136,7 @@ class HostileRequestsContract(base.HostileGuestTest):
                          victim.result(base.CALL_TIMEOUT))
         self.assertEqual([], resources.list_all_messages(self.zaqar,
                                                          elsewhere))
-        self.answer_as_thief(own, 'from g2')
+        self.answer_with_grant(own, 'from g2')
         self.assertEqual('from g2', thief.result(base.CALL_TIMEOUT))
         self.assert_victim_served()
 

@@ -78,17 +78,10 @@ class RabbitGuestTest(rpc_base.RabbitMixin, rpc_base.RpcTest):
             pass
         return False
 
-    def publish(self, routing_key, bodies):
-        """Publish raw ``bodies`` (text) to the default exchange."""
-        import kombu
-
-        url = self.transport_url().replace('rabbit://', 'amqp://', 1)
-        with kombu.Connection(url) as conn:
-            producer = conn.Producer()
-            for body in bodies:
-                producer.publish(body, exchange='', routing_key=routing_key,
-                                 content_type='application/json',
-                                 content_encoding='utf-8', retry=True)
+    def publish(self, queue, bodies):
+        """Publish raw ``bodies`` (text) to ``queue`` (default exchange)."""
+        fault_inputs.publish_rabbit(self.transport_url(), queue, bodies,
+                                    exchange='')
 
     def forged_reply(self, request, result):
         return fault_inputs.rabbit_body({
