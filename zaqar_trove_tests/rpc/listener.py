@@ -35,7 +35,8 @@ When to read: with push, a websocket notification names the message
 (its envelope id) and wakes the listener, which reads that queue once per
 announced message; a read that finds nothing (Zaqar pushes before it
 stores, or a competing consumer was faster) is retried for ``push_grace``
-seconds with pauses tripling from ``poll_min_interval``; otherwise an
+seconds with pauses tripling from ``poll_min_interval``, and so is the
+read that catches up when a subscription (re)starts; otherwise an
 idle listener reads its queues about every ``push_safety_interval``
 (+-25 %, so that guests started together do not read in step) in case a
 push was lost -- fanout queues only if that is shorter than
@@ -364,7 +365,13 @@ class ZaqarListener(base.PollStyleListener):
             if pushed and not announced:
                 self._check_lag(source, messages)
             source.pending -= read
-            source.catch_up = False
+            # A catch-up read that found nothing is repeated for
+            # push_grace, as an announced message not found: Zaqar pushes
+            # before it stores, so a message posted as the subscription
+            # began may be stored just after the read.
+            source.catch_up = (source.catch_up and not messages and
+                               now - source.hint_at <
+                               self._settings.push_grace)
             if source.mode == 'observe':
                 source.pending.clear()
             # Read on at once after a full page, unless it held just what
