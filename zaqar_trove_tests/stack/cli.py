@@ -17,7 +17,8 @@
     zaqar-trove-tests stack up [--state-dir D] [--no-cache]
     zaqar-trove-tests stack down [--state-dir D]
     zaqar-trove-tests stack status [--state-dir D]
-    zaqar-trove-tests run [--state-dir D] [--concurrency N] [TEMPEST RUN ARGS]
+    zaqar-trove-tests run [--state-dir D] [--concurrency N]
+                          [--suite contracts|faults|all] [TEMPEST RUN ARGS]
 
 The state directory defaults to ``$ZTT_STATE_DIR``, else ``./.stack``.
 """
@@ -30,6 +31,7 @@ from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.stack import errors
 from zaqar_trove_tests.stack import paths as stack_paths
+from zaqar_trove_tests.stack import tempest_run
 
 
 def _common(parser):
@@ -61,6 +63,11 @@ def _parser():
                           'wait on the services)')
     run.add_argument('--no-cache', action='store_true',
                      help='neither use nor fill the warm-start cache')
+    run.add_argument('--suite', default='contracts',
+                     choices=sorted(tempest_run.SUITES),
+                     help='the tests to run unless tempest arguments '
+                          'choose some (default contracts: all but the '
+                          'faults)')
     return parser
 
 
@@ -119,9 +126,9 @@ def main(argv=None):
     stack = control.Stack(args.state_dir)
     try:
         if args.command == 'run':
-            from zaqar_trove_tests.stack import tempest_run
             return tempest_run.run(stack, rest, args.concurrency,
-                                   use_cache=not args.no_cache)
+                                   use_cache=not args.no_cache,
+                                   suite=args.suite)
         if args.action == 'up':
             return _up(stack, not args.no_cache)
         if args.action == 'down':

@@ -26,18 +26,25 @@ import time
 from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import errors
 
-DEFAULT_REGEX = r'^zaqar_trove_tests\.tests\.'
+#: The named suites: ``contracts`` (api, rpc, scenario, security: the
+#: parallel tests a developer waits for), ``faults`` (services stopped and
+#: killed on the stack: serial, minutes) and ``all``.
+SUITES = {
+    'contracts': r'^zaqar_trove_tests\.tests\.(?!faults\.)',
+    'faults': r'^zaqar_trove_tests\.tests\.faults\.',
+    'all': r'^zaqar_trove_tests\.tests\.',
+}
 #: tempest run options that choose tests: given any, no default regex.
 SELECTION = ('--regex', '-r', '--smoke', '-s', '--include-list',
              '--include_list', '--whitelist-file', '--whitelist_file',
              '--load-list', '--load_list', '--worker-file', '--worker_file')
 
 
-def tempest_args(args, concurrency=None):
-    """Arguments for ``tempest run``: the user's, else our regex."""
+def tempest_args(args, concurrency=None, suite='contracts'):
+    """Arguments for ``tempest run``: the user's, else ``suite``'s regex."""
     out = list(args)
     if not any(a.split('=', 1)[0] in SELECTION for a in args):
-        out = ['--regex', DEFAULT_REGEX] + out
+        out = ['--regex', SUITES[suite]] + out
     if concurrency:
         out += ['--concurrency', str(concurrency)]
     return out
@@ -108,7 +115,8 @@ def _tempest(argv, cwd):
         raise
 
 
-def run(stack, args, concurrency=None, use_cache=True, echo=print):
+def run(stack, args, concurrency=None, use_cache=True, echo=print,
+        suite='contracts'):
     """Run tempest on stack (brought up if needed); return its status."""
     owned = False
     dead = [s.name for s in stack.services() if not s.is_running()]
@@ -127,7 +135,7 @@ def run(stack, args, concurrency=None, use_cache=True, echo=print):
         workspace = stack.paths.tempest
         before = _next_stream(workspace)
         argv = [bringup.tool('tempest'), 'run', '--config-file',
-                stack.tempest_conf] + tempest_args(args, concurrency)
+                stack.tempest_conf] + tempest_args(args, concurrency, suite)
         echo('running: %s' % ' '.join(argv))
         code = _tempest(argv, workspace)
         passed, failed, skipped = report(stack, before, echo)

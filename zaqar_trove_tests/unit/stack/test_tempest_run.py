@@ -13,6 +13,7 @@
 """The run command's pure parts: tempest arguments and result counting."""
 
 import io
+import re
 
 import subunit
 import testtools
@@ -32,15 +33,34 @@ def stream(*results):
 
 class TestArguments(testtools.TestCase):
 
-    def test_default_regex(self):
-        self.assertEqual(['--regex', r'^zaqar_trove_tests\.tests\.'],
-                         tempest_run.tempest_args([]))
+    def test_default_suite_is_every_contract_but_the_faults(self):
+        args = tempest_run.tempest_args([])
+        self.assertEqual('--regex', args[0])
+        chosen = re.compile(args[1])
+        for group in ('api', 'rpc', 'scenario', 'security'):
+            self.assertTrue(chosen.search(
+                'zaqar_trove_tests.tests.%s.test_x.T.test_y' % group), group)
+        self.assertIsNone(chosen.search(
+            'zaqar_trove_tests.tests.faults.test_redis.T.test_y'))
 
-    def test_other_options_keep_the_default_regex(self):
+    def test_the_suites_split_the_tests(self):
+        ids = ['zaqar_trove_tests.tests.%s.test_x.T.test_y' % group
+               for group in ('api', 'rpc', 'scenario', 'security', 'faults')]
+
+        def chosen(suite):
+            regex = re.compile(tempest_run.tempest_args([], suite=suite)[1])
+            return {i for i in ids if regex.search(i)}
+
+        self.assertEqual(set(ids), chosen('all'))
+        self.assertEqual(set(), chosen('contracts') & chosen('faults'))
+        self.assertEqual(chosen('all'), chosen('contracts') | chosen('faults'))
+
+    def test_other_options_keep_the_suite_regex(self):
         self.assertEqual(
-            ['--regex', tempest_run.DEFAULT_REGEX, '--exclude-regex',
+            ['--regex', tempest_run.SUITES['faults'], '--exclude-regex',
              'slow', '--concurrency', '3'],
-            tempest_run.tempest_args(['--exclude-regex', 'slow'], 3))
+            tempest_run.tempest_args(['--exclude-regex', 'slow'], 3,
+                                     'faults'))
 
     def test_any_selection_replaces_it(self):
         for args in (['--regex', 'x'], ['-r', 'x'], ['--regex=x'],
