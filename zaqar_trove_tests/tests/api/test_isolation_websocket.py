@@ -171,6 +171,7 @@ class WebsocketTokenTest(WebsocketTestBase):
         self.os_primary.identity_v3_client.delete_token(token)
         self.assertFalse(identity.is_valid(self.os_primary, token))
         answer = self.answer_after_revocation(connection)
+        self.assert_intact()
         defects.expect(self, 'websocket-revocation', answer,
                        correct=matchers.MatchesAny(*map(matchers.Equals, (
                            'closed', 401, 403))),
