@@ -14,11 +14,15 @@
 """Known defects: findings the tests keep visible instead of weakening.
 
 Each finding is listed, with its reproduction, in README.rst under
-"Findings". A test reaches the failing assertion through ``expect``:
-the test then reports an expected failure (with the finding's reason),
-and an unexpected success - a failure of the run - once Zaqar is fixed,
-so the entry can be removed.
+"Findings". A test hands what it observed to ``expect`` with the correct
+value and the exact symptom the finding produces: the symptom is an
+expected failure (with the finding's reason), the correct value an
+unexpected success - a failure of the run - once Zaqar is fixed, so the
+mark can be removed, and anything else a plain failure: a new regression
+is never taken for the known defect.
 """
+
+from testtools import matchers
 
 FINDINGS = {
     'message-id-scope': (
@@ -90,7 +94,27 @@ FINDINGS = {
 }
 
 
-def expect(test, finding, assertion, *args, **kwargs):
-    """Run ``assertion``; its failure is the known defect ``finding``."""
-    test.expectFailure('Known defect [%s]: %s' % (finding, FINDINGS[finding]),
-                       assertion, *args, **kwargs)
+def expect(test, finding, observed, *, correct, symptom):
+    """Judge ``observed``: ``correct``, the ``finding``'s symptom, or neither.
+
+    ``correct`` and ``symptom`` are values (compared with ``==``) or
+    testtools matchers. ``observed`` matching ``correct`` is an unexpected
+    success; matching ``symptom`` an expected failure carrying the
+    finding's reason; anything else fails ``test`` as usual.
+    """
+    reason = 'Known defect [%s]: %s' % (finding, FINDINGS[finding])
+    correct, symptom = _matcher(correct), _matcher(symptom)
+    wrong = correct.match(observed)
+    unknown = None if wrong is None else symptom.match(observed)
+    if unknown is not None:
+        test.fail('Neither correct nor the symptom of known defect [%s]\n'
+                  'against the correct value: %s\n'
+                  'against the symptom: %s' % (
+                      finding, wrong.describe(), unknown.describe()))
+    test.expectFailure(reason, test.assertThat, observed, correct)
+
+
+def _matcher(value):
+    if isinstance(value, matchers.Matcher):
+        return value
+    return matchers.Equals(value)

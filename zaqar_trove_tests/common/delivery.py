@@ -348,15 +348,14 @@ def compete(producers, consumers, queue, count, timeout, batch=10, limit=5,
 
     ``producers`` and ``consumers`` are channels; the producers share
     the messages, the consumers start first; ``limit`` is the claim limit
-    of every consumer, or a list the consumers take in turn. Returns the
-    ``Ledger`` once every posted message was deleted, or when ``timeout``
-    passed (the ledger then shows what is missing).
+    of every consumer. Returns the ``Ledger`` once every posted message
+    was deleted, or when ``timeout`` passed (the ledger then shows what
+    is missing).
     """
     ledger = Ledger(redelivery=bool(release_every))
     stop, run = threading.Event(), uuid.uuid4().hex
-    limits = limit if isinstance(limit, (list, tuple)) else [limit]
-    threads = [Consumer('c%d' % n, channel, queue, ledger, stop,
-                        limits[n % len(limits)], release_every)
+    threads = [Consumer('c%d' % n, channel, queue, ledger, stop, limit,
+                        release_every)
                for n, channel in enumerate(consumers)]
     share = -(-count // len(producers))
     for n, channel in enumerate(producers):

@@ -145,8 +145,8 @@ class ClaimsTest(ClaimTestBase):
         _, third = self.consumer().claim(self.queue, 10)
         self.assertIn(self.ids[0], ids(third))
         self.assertEqual(self.ids[1:2], self.held(self.queue, theirs))
-        defects.expect(self, 'claim-steals-claimed', self.assertEqual,
-                       [self.ids[0], self.ids[2]], ids(third))
+        defects.expect(self, 'claim-steals-claimed', ids(third),
+                       correct=[self.ids[0], self.ids[2]], symptom=self.ids)
 
 
 class ClaimExpiryTest(ClaimTestBase):
@@ -216,5 +216,6 @@ class ClaimExpiryTest(ClaimTestBase):
         self.assertGreaterEqual(time.monotonic() - renewed_at, ttl - 2)
         self.assertEqual(kept, ids(other.claim(renewed, 10)[1]))
 
-        defects.expect(self, 'dead-letter-claimed', self.assertEqual,
-                       poison, ids(other.claim(dead, 10)[1]))
+        defects.expect(self, 'dead-letter-claimed',
+                       ids(other.claim(dead, 10)[1]), correct=poison,
+                       symptom=[])

@@ -26,6 +26,7 @@ import time
 from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions
+from testtools import matchers
 
 from zaqar_trove_tests.common import defects
 from zaqar_trove_tests.common import delivery
@@ -108,10 +109,11 @@ class LifetimesTest(LifetimeTestBase):
     @decorators.idempotent_id('93ddc2a3-b7e6-4562-bcaf-d6a16a0af7f9')
     def test_message_delay_holds_the_message_on_any_queue(self):
         queue = self.queue()
-        self.post(queue, {'body': 'later', 'ttl': 300, 'delay': MIN_TTL})
-        claimed = self.consumer().claim(queue, 10)
-        defects.expect(self, 'message-delay-ignored', self.assertEqual,
-                       (None, []), claimed)
+        posted = self.post(queue, {'body': 'later', 'ttl': 300,
+                                   'delay': MIN_TTL})
+        _, claimed = self.consumer().claim(queue, 10)
+        defects.expect(self, 'message-delay-ignored', ids(claimed),
+                       correct=[], symptom=posted)
 
     @decorators.idempotent_id('1dd781f9-ab4f-462b-9160-fc891dab69d3')
     def test_claim_leaves_delayed_message_behind_a_free_one(self):
@@ -120,8 +122,8 @@ class LifetimesTest(LifetimeTestBase):
                            {'body': 'later', 'ttl': 300})
         self.assertEqual(posted[:1], self.visible(queue))
         _, claimed = self.consumer().claim(queue, 10)
-        defects.expect(self, 'claim-ignores-delay', self.assertEqual,
-                       posted[:1], ids(claimed))
+        defects.expect(self, 'claim-ignores-delay', ids(claimed),
+                       correct=posted[:1], symptom=posted)
 
     @decorators.idempotent_id('0e99f86f-0b3f-4091-9745-4f86a604f90f')
     def test_websocket_post_honours_the_queue_delay(self):
@@ -130,10 +132,11 @@ class LifetimesTest(LifetimeTestBase):
         queue = self.queue(_default_message_delay=MIN_TTL)
         connection = self.primary.websocket()
         self.addCleanup(connection.close)
-        connection.message_post(queue, [{'body': 'later', 'ttl': 300}])
-        claimed = self.consumer().claim(queue, 10)
-        defects.expect(self, 'websocket-delay-ignored', self.assertEqual,
-                       (None, []), claimed)
+        posted = connection.message_post(
+            queue, [{'body': 'later', 'ttl': 300}])['message_ids']
+        _, claimed = self.consumer().claim(queue, 10)
+        defects.expect(self, 'websocket-delay-ignored', ids(claimed),
+                       correct=[], symptom=posted)
 
 
 class MessageExpiryTest(LifetimeTestBase):
@@ -178,5 +181,5 @@ class MessageExpiryTest(LifetimeTestBase):
 
         stats = waiters.wait_until(settled_stats, 10, interval=0.2,
                                    what='stats without the expired message')
-        defects.expect(self, 'stats-after-expiry', self.assertIsInstance,
-                       stats, dict)
+        defects.expect(self, 'stats-after-expiry', stats,
+                       correct=matchers.IsInstance(dict), symptom='HTTP 503')

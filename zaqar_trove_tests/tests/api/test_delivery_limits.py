@@ -24,6 +24,7 @@ message stores none of them.
 from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions
+from testtools import matchers
 
 from zaqar_trove_tests.common import defects
 from zaqar_trove_tests.common import delivery
@@ -121,5 +122,13 @@ class LimitsTest(base.MessagingTest):
         error = self.assertRaises(exceptions.RestClientException, self.post,
                                   [{'body': 'good', 'ttl': 300}, 'bad'])
         self.assertEqual(0, self.stored())
-        defects.expect(self, 'non-object-message-500', self.assertEqual,
-                       400, error.resp.status)
+        defects.expect(self, 'non-object-message-500',
+                       (error.resp.status, error.resp_body),
+                       correct=matchers.MatchesListwise([
+                           matchers.Equals(400), matchers.Always()]),
+                       symptom=matchers.MatchesListwise([
+                           matchers.Equals(500), matchers.MatchesDict({
+                               'title': matchers.Equals(
+                                   'Internal server error'),
+                               'description': matchers.StartsWith(
+                                   'string indices must be integers')})]))

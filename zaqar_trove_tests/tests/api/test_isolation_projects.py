@@ -21,6 +21,7 @@ asserts that the victim is unchanged and what the alt project got.
 from tempest.lib.common.utils import test_utils
 from tempest.lib import decorators
 from tempest.lib import exceptions
+from testtools import matchers
 
 from zaqar_trove_tests.common import defects
 from zaqar_trove_tests.common import resources
@@ -38,7 +39,23 @@ class ProjectIsolationTest(base.TwoProjectsTest):
         resources.assert_intact(self, self.primary, self.victim, self.before)
 
     def victim_state(self):
-        return resources.observe_victim(self.primary, self.victim)
+        """The victim as its owner sees it; unreadable parts as statuses."""
+        return resources.victim_after(self.primary, self.victim)
+
+    def shown_as(self, message_id):
+        """Matches the victim's message ``message_id`` as Zaqar shows it."""
+        return matchers.ContainsDict({
+            'id': matchers.Equals(message_id),
+            'body': matchers.Equals(self.before.messages[message_id])})
+
+    def deleted_by_alt(self, *message_ids):
+        """The victim once the alt project deleted ``message_ids``.
+
+        They are gone (a claim still holds the others) and the victim's
+        stats answer 503: the ids stay in its queue's index.
+        """
+        return resources.without_messages(self.before, message_ids)._replace(
+            counts='HTTP 503')
 
     def alt_same_name_queue(self, messages=0):
         """The alt project's queue of the victim's name; its message ids."""
@@ -178,7 +195,8 @@ class ProjectIsolationTest(base.TwoProjectsTest):
             self.alt.messages.show_message, self.victim.queue,
             self.victim.message_ids[-1])
         self.assert_victim_intact()
-        defects.expect(self, 'message-id-scope', self.assertIsNone, shown)
+        defects.expect(self, 'message-id-scope', shown, correct=None,
+                       symptom=self.shown_as(self.victim.message_ids[-1]))
 
     @decorators.idempotent_id('420b2f57-e093-4d10-ab18-7bb6fc7db7fa')
     def test_alt_cannot_show_primary_messages_by_ids(self):
@@ -187,8 +205,10 @@ class ProjectIsolationTest(base.TwoProjectsTest):
             self.alt.messages.show_messages, self.victim.queue,
             self.victim.message_ids)
         self.assert_victim_intact()
-        defects.expect(self, 'message-id-scope', self.assertEqual, [],
-                       (shown or {}).get('messages', []))
+        defects.expect(self, 'message-id-scope',
+                       (shown or {}).get('messages', []), correct=[],
+                       symptom=matchers.MatchesSetwise(*map(
+                           self.shown_as, self.victim.message_ids)))
 
     @decorators.idempotent_id('c6547f09-8f1b-48b5-9753-93441965eb65')
     def test_alt_cannot_delete_primary_message_by_id(self):
@@ -196,7 +216,9 @@ class ProjectIsolationTest(base.TwoProjectsTest):
         test_utils.call_and_ignore_notfound_exc(
             self.alt.messages.delete_message, self.victim.queue,
             self.victim.message_ids[-1])
-        defects.expect(self, 'message-id-scope', self.assert_victim_intact)
+        defects.expect(self, 'message-id-scope', self.victim_state(),
+                       correct=self.before, symptom=self.deleted_by_alt(
+                           self.victim.message_ids[-1]))
 
     @decorators.idempotent_id('ad86683f-cc2f-469b-bd51-21d3c1d05e54')
     def test_alt_cannot_delete_primary_messages_by_ids(self):
@@ -204,7 +226,9 @@ class ProjectIsolationTest(base.TwoProjectsTest):
         test_utils.call_and_ignore_notfound_exc(
             self.alt.messages.delete_messages, self.victim.queue,
             self.victim.message_ids)
-        defects.expect(self, 'message-id-scope', self.assert_victim_intact)
+        defects.expect(self, 'message-id-scope', self.victim_state(),
+                       correct=self.before,
+                       symptom=self.deleted_by_alt(*self.victim.message_ids))
 
     @decorators.idempotent_id('665595b8-0fca-424d-a08e-9fbda352e903')
     def test_alt_cannot_delete_claimed_message_with_primary_claim(self):
@@ -212,4 +236,6 @@ class ProjectIsolationTest(base.TwoProjectsTest):
         test_utils.call_and_ignore_notfound_exc(
             self.alt.messages.delete_message, self.victim.queue,
             self.victim.claimed_ids[0], claim_id=self.victim.claim_id)
-        defects.expect(self, 'message-id-scope', self.assert_victim_intact)
+        defects.expect(self, 'message-id-scope', self.victim_state(),
+                       correct=self.before, symptom=self.deleted_by_alt(
+                           self.victim.claimed_ids[0]))

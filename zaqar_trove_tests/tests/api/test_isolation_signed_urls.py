@@ -140,8 +140,10 @@ class SignedUrlTest(base.TwoProjectsTest):
         self.assertIsNotNone(self.list_free(signed, queue=dotted.queue))
         for other, other_before in lookalikes:
             self.assert_intact(other, other_before)
-        defects.expect(self, 'signed-url-regex', self.assertEqual,
-                       dict.fromkeys(listed), listed)
+        defects.expect(self, 'signed-url-regex', listed,
+                       correct=dict.fromkeys(listed),
+                       symptom={other.queue: other_before.free
+                                for other, other_before in lookalikes})
 
     @decorators.attr(type=['negative'])
     @decorators.idempotent_id('587d29b5-6f48-46e0-8d8f-048db79cf72d')

@@ -21,6 +21,7 @@ import json
 
 from oslo_utils import timeutils
 from tempest.lib import decorators
+from testtools import matchers
 
 from zaqar_trove_tests.common import defects
 from zaqar_trove_tests.tests.scenario import base
@@ -83,14 +84,39 @@ class SecureRpcScenario(base.TroveScenarioTest):
         2. is_root_enabled call to A: the impostor answers (False,
            encrypted with B's key).
         3. Trove's API raises GuestError (known defect: it returns the
-           ciphertext string, which is true).
+           impostor's ciphertext string, which is true).
         """
         victim = self.control.create_instance()
-        self.impostor(victim)
+        impostor = self.impostor(victim)
         api = self.control.guest_api(victim)
-        defects.expect(self, 'trove-secure-rpc-undecryptable',
-                       self.assertRaises, self.trove.exception.GuestError,
-                       api.is_root_enabled)
+        try:
+            answer = api.is_root_enabled()
+        except self.trove.exception.GuestError as exc:
+            answer = exc
+        defects.expect(self, 'trove-secure-rpc-undecryptable', answer,
+                       correct=matchers.IsInstance(
+                           self.trove.exception.GuestError),
+                       symptom=self.sealed(False, impostor.key))
+
+    def sealed(self, value, key):
+        """Matches ``value`` as Trove's SecureSerializer sends it with key.
+
+        A base64 string that Trove's crypto opens with ``key`` to the
+        JSON of ``value``.
+        """
+        crypto = self.trove.crypto
+
+        def opened(text):
+            try:
+                return json.loads(crypto.decrypt_data(
+                    crypto.decode_data(text), key))
+            except (IndexError, TypeError, ValueError):
+                return 'not sealed with %s' % key
+
+        return matchers.MatchesAll(
+            matchers.IsInstance(str),
+            matchers.AfterPreprocessing(opened, matchers.Equals(value)),
+            first_only=True)
 
     def _check_forged_heartbeat_refused(self):
         """The conductor refuses a heartbeat encrypted with the wrong key.
