@@ -34,7 +34,7 @@ from tempest.lib import decorators
 from testtools import content
 
 from zaqar_trove_tests.common import faults
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 

@@ -52,8 +52,8 @@ from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import fault_inputs
 from zaqar_trove_tests.common import faults
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.tests.faults import base

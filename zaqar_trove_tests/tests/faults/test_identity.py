@@ -33,8 +33,8 @@ from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import fault_identity
 from zaqar_trove_tests.common import faults
 from zaqar_trove_tests.common import identity
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -142,13 +142,13 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
 
     def probe_new_driver(self, row):
         client = self.client(self.transport(), self.topic('nobody'))
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, client.prepare(retry=0).cast, {},
             'note', key='probe-cast')
         row['new_driver_cast'] = '%s after %.2f s' % (error, elapsed)
         self.assertIn('keystone', str(error))
         self.assertLess(elapsed, REFUSAL_BOUND)
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessagingTimeout, client.prepare(timeout=PROBE_TIMEOUT).call,
             {}, 'echo', key='probe-call')
         row['new_driver_call'] = '%s after %.2f s' % (error, elapsed)
@@ -217,7 +217,7 @@ class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
             REFUSAL_BOUND + base.CALL_TIMEOUT, interval=0.05,
             what='a cast and a call refused after expiry')
         refused_after = time.monotonic() - expired
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, stream.client.cast, {}, 'note',
             key='probe')
         row = {'fault': 'token (auth_mode=token) expired',

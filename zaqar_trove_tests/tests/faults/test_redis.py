@@ -40,7 +40,7 @@ import oslo_messaging as om
 from tempest.lib import decorators
 
 from zaqar_trove_tests.common import faults
-from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 
@@ -54,13 +54,13 @@ class RedisRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
 
     def probe(self, client, row):
         """While Redis is down: how a cast and a call fail."""
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, client.prepare(retry=0).cast, {},
             'note', key='probe-cast')
         row['cast_refused_s'] = round(elapsed, 2)
         row['cast_error'] = str(error)[:200]
         self.assertLess(elapsed, REFUSAL_BOUND)
-        _, elapsed = rpc.timed_failure(
+        _, elapsed = harness.timed_failure(
             om.MessagingTimeout, client.prepare(timeout=PROBE_TIMEOUT).call,
             {}, 'echo', key='probe-call')
         row['call_timeout_s'] = round(elapsed, 2)

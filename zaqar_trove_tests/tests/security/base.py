@@ -40,9 +40,9 @@ from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import hostile_inputs
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 

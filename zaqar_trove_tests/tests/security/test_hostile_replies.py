@@ -32,8 +32,8 @@ from tempest.lib import decorators
 from testtools import content
 
 from zaqar_trove_tests.common import hostile_inputs
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_guests
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.tests.security import base
 
@@ -129,8 +129,8 @@ class HostileRepliesContract(base.HostileGuestTest):
             rpc_guests.forged_reply(mid, forged)])
         self.answer_with_grant(call, 'from g2')
         self.assertEqual('from g2', thief.result(base.CALL_TIMEOUT))
-        rpc.never(victim.done, base.WRONG_WINDOW,
-                  'the victim call ended before g1 answered')
+        harness.never(victim.done, base.WRONG_WINDOW,
+                      'the victim call ended before g1 answered')
         self.assert_victim_answered(victim, value)
 
     def _check_endless_heartbeats(self):
@@ -150,8 +150,8 @@ class HostileRepliesContract(base.HostileGuestTest):
                                    [envelope.heartbeat(call)])
 
         beating = self.pool.submit(beat)
-        exc, _ = rpc.timed_failure(om.MessagingTimeout, thief.result,
-                                   base.CALL_TIMEOUT)
+        exc, _ = harness.timed_failure(om.MessagingTimeout, thief.result,
+                                       base.CALL_TIMEOUT)
         stop.set()
         beating.result(base.CALL_TIMEOUT)
         self.assertIn('timed out', str(exc))
@@ -218,8 +218,8 @@ class HostileRepliesContract(base.HostileGuestTest):
         out = []
         for _ in range(count):
             value = data_utils.rand_name('timed')
-            answer, seconds = rpc.timed(self.victim_client.call, {}, 'echo',
-                                        value=value)
+            answer, seconds = harness.timed(self.victim_client.call, {},
+                                            'echo', value=value)
             self.assertEqual({'server': 'g1', 'value': value}, answer)
             out.append(seconds)
         return out

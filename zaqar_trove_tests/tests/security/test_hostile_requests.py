@@ -27,7 +27,7 @@ from tempest.lib import decorators
 from zaqar_trove_tests.common import fault_inputs
 from zaqar_trove_tests.common import hostile_inputs
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import names
@@ -129,8 +129,8 @@ class HostileRequestsContract(base.HostileGuestTest):
         waiters.wait_until(
             lambda: self.conductor.values('echo').count('deputy') >= 2,
             base.CALL_TIMEOUT, what='the valid deputy calls executed')
-        rpc.never(victim.done, base.WRONG_WINDOW,
-                  'the victim call ended before g1 answered')
+        harness.never(victim.done, base.WRONG_WINDOW,
+                      'the victim call ended before g1 answered')
         self.victim.release()
         self.assertEqual({'server': 'g1', 'value': value},
                          victim.result(base.CALL_TIMEOUT))
