@@ -31,7 +31,7 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 from testtools import content
 
-from zaqar_trove_tests.common import hostile_inputs
+from zaqar_trove_tests.common.faults import hostile
 from zaqar_trove_tests.common.rpc import guests as rpc_guests
 from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.rpc import envelope
@@ -67,9 +67,9 @@ class HostileRepliesContract(base.HostileGuestTest):
         thief, call = self.received_call()
         key = {'mid': self.victim_mid(call), 'rk': call['rk']}
         bodies = [body for _, body in
-                  hostile_inputs.mistyped(envelope.reply(key, 'forged')) +
-                  hostile_inputs.mistyped(envelope.heartbeat(key)) +
-                  hostile_inputs.foreign()]
+                  hostile.mistyped(envelope.reply(key, 'forged')) +
+                  hostile.mistyped(envelope.heartbeat(key)) +
+                  hostile.foreign()]
         self.post_as_thief(call['rq'], call['rg'], bodies)
         self.answer_with_grant(call, 'from g2')
         self.assertEqual('from g2', thief.result(base.CALL_TIMEOUT))
@@ -100,15 +100,15 @@ class HostileRepliesContract(base.HostileGuestTest):
         victim, value = self.held_victim_call()
         thief, call = self.received_call()
         forged = {'mid': self.victim_mid(call), 'rk': call['rk']}
-        deep = hostile_inputs.deep(base.DEPTH)
+        deep = hostile.deep(base.DEPTH)
         pad = 'p' * (CONF.zaqar_trove.max_messages_post_size - 1024)
         self.post_as_thief(call['rq'], call['rg'], [
             envelope.reply(forged, deep), dict(envelope.reply(forged, 1),
                                                mid=deep), deep])
         self.post_as_thief(call['rq'], call['rg'], [
             envelope.reply(forged, pad)])
-        self.answer_with_grant(call, hostile_inputs.deep(100, 'g2'))
-        self.assertEqual(hostile_inputs.deep(100, 'g2'),
+        self.answer_with_grant(call, hostile.deep(100, 'g2'))
+        self.assertEqual(hostile.deep(100, 'g2'),
                          thief.result(base.CALL_TIMEOUT))
         self.assert_victim_answered(victim, value)
         self.assert_victim_served()
