@@ -20,11 +20,11 @@ revoked, expiring), ``defects`` (known defects, as expected failures);
 the packages ``rpc`` (what the RPC contracts run on) and ``faults`` (what
 the fault and security tests inject and count).
 
-May import ``services``, ``api_schema``, ``zaqar_trove_tests.rpc`` and
-tempest; never ``stack``, ``guest``, ``bench``, the tests or the unit
-tests. Inside: ``faults`` may import ``rpc``, ``rpc`` not ``faults``, and
-the plain modules neither. Outside, ``common.rpc`` and ``common.faults``
-modules whose short name says too little alone are imported with their
+May import ``services``, ``zaqar_trove_tests.rpc`` and tempest; never
+``stack``, ``guest``, ``bench``, the tests or the unit tests. Inside:
+``faults`` may import ``rpc``, ``rpc`` not ``faults``, and the plain
+modules neither. Outside, ``common.rpc`` and ``common.faults`` modules
+whose short name says too little alone are imported with their
 package's prefix (``from zaqar_trove_tests.common.rpc import urls as
 rpc_urls``); ``harness``, ``ledgers`` and ``hostile`` by name.
 """
