@@ -1,0 +1,21 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""zaqar-trove-tests: Zaqar as Trove's RPC transport, and its tempest plugin.
+
+Floors (README.rst, Layout), each importing only from the floors below:
+``rpc`` (the ``zaqar://`` driver), ``api_schema`` and ``config`` import
+nothing else of this package; ``services`` (schemas), ``guest`` (the
+driver), ``opts`` and ``plugin`` (options) come next; then ``common``;
+then ``stack``; ``bench`` and ``tests`` on top; ``unit`` may import
+anything and nothing imports it. ``unit/test_house.py`` holds the rules.
+"""

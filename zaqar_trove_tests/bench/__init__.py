@@ -14,4 +14,6 @@
 """The benchmark harness: ``tox -e bench``.
 
 ``python -m zaqar_trove_tests.bench --help`` lists the stages and options.
+May import ``stack`` (to bring a stack up) and ``zaqar_trove_tests.rpc``;
+never the tests or the unit tests.
 """

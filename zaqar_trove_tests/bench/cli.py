@@ -48,6 +48,7 @@ from zaqar_trove_tests.bench import rpcbench
 from zaqar_trove_tests.bench import stats
 from zaqar_trove_tests.bench import target as bench_target
 from zaqar_trove_tests.bench import targets
+from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import control
 
 STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'suite')
@@ -249,7 +250,7 @@ def _bring_up(stack, echo):
         echo('using the stack already up in %s (left up)' % stack.paths.root)
         return False
     echo('bringing a stack up in %s' % stack.paths.root)
-    result = stack.up(echo=lambda line: echo('  ' + line.strip()))
+    result = bringup.up(stack, echo=lambda line: echo('  ' + line.strip()))
     echo('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     return True

@@ -12,8 +12,18 @@
 
 """The embedded local stack: Redis, RabbitMQ, Keystone and Zaqar on loopback.
 
-``control.Stack`` / ``control.Service`` drive a stack from Python (and from
-tests) without importing Keystone or Zaqar; ``cli`` is the console command.
-Only the ``*_wsgi``, ``*_setup`` and ``zaqar_ws`` modules import the
-services, and they run in the services' own processes.
+Floors, each importing only those below it:
+
+- ``cli`` (the console command), ``tempest_run`` (``run``);
+- ``bringup.up(stack)``: configures, starts and checks a new stack,
+  composing ``configs``, ``services`` (start commands), ``identity``,
+  ``cache`` (warm start), ``binaries``, ``ports`` and ``control``;
+- ``control.Stack`` / ``control.Service``: drive a recorded stack from
+  Python (and from tests): state, lock, start, kill, wait, down;
+- ``procs`` (processes and sockets from ``/proc``), ``state`` (the state
+  file and its lock), ``paths``, ``probes``, ``errors``.
+
+May import ``common`` (``waiters``) and tempest.lib, never the tests.
+Only the ``*_wsgi``, ``*_setup`` and ``zaqar_ws`` modules import Keystone
+or Zaqar, and they run in the services' own processes.
 """

@@ -10,11 +10,16 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The programs the stack runs, and the Debian package of each."""
+"""The programs the stack runs, the Debian package of each, and our tools.
+
+``tool`` finds a console script of this Python environment (tempest,
+stestr, subunit2html), which ``bringup`` and ``tempest_run`` run.
+"""
 
 import importlib.util
 import os
 import shutil
+import sys
 
 from zaqar_trove_tests.stack import errors
 
@@ -61,3 +66,13 @@ def check_modules(modules=MODULES):
     for module in modules:
         if importlib.util.find_spec(module) is None:
             raise errors.MissingPythonPackage(module, 'not installed')
+
+
+def tool(name):
+    """A console script of this Python environment (tempest, stestr...)."""
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    found = here if os.access(here, os.X_OK) else shutil.which(name)
+    if not found:
+        raise errors.MissingPythonPackage(name, 'no %s script next to %s' % (
+            name, sys.executable))
+    return found

@@ -24,6 +24,12 @@ Order (things that do not depend on each other overlap)::
 
 Any failure stops whatever was started and raises with the tail of the
 failing service's log.
+
+``up`` composes the primitives of ``control.Stack`` (state, lock,
+services, ``stop_all``) with the services' configuration (``configs``,
+``services``, ``identity``, the warm ``cache``); ``control`` never
+imports this module. The commands (``cli``, ``tempest_run``, the
+benchmark) call ``up`` and sit above it.
 """
 
 import importlib.util
@@ -46,16 +52,6 @@ from zaqar_trove_tests.stack import ports
 from zaqar_trove_tests.stack import services
 
 SETUP_TIMEOUT = 180
-
-
-def tool(name):
-    """A console script of this Python environment (tempest, stestr...)."""
-    here = os.path.join(os.path.dirname(sys.executable), name)
-    found = here if os.access(here, os.X_OK) else shutil.which(name)
-    if not found:
-        raise errors.MissingPythonPackage(name, 'no %s script next to %s' % (
-            name, sys.executable))
-    return found
 
 
 class Helper:
@@ -167,7 +163,7 @@ def _tempest_init(paths):
         return None
     shutil.rmtree(paths.tempest, ignore_errors=True)
     return Helper('tempest init',
-                  [tool('tempest'), 'init', '--workspace-path',
+                  [binaries.tool('tempest'), 'init', '--workspace-path',
                    os.path.join(paths.root, 'tempest-workspaces.yaml'),
                    '--config-dir', paths.empty_conf_dir,
                    '--name', 'zaqar-trove-tests', paths.tempest],

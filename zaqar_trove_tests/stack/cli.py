@@ -27,6 +27,7 @@ import argparse
 import signal
 import sys
 
+from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.stack import errors
@@ -99,7 +100,7 @@ def _status(stack):
 
 
 def _up(stack, use_cache):
-    result = stack.up(use_cache=use_cache, echo=print)
+    result = bringup.up(stack, use_cache=use_cache, echo=print)
     print('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     _status(stack)

@@ -22,7 +22,12 @@ brought up::
     zaqar.start()                               # same command, same port
     zaqar.wait_ready(timeout=60)
 
-Nothing here imports Keystone or Zaqar.
+A new stack is brought up by ``bringup.up(stack)``, which composes these
+primitives with the services' configuration and the warm cache. This
+module sits below it: it imports the stack's process and state modules
+(``procs``, ``state``, ``paths``, ``probes``, ``errors``) and
+``common.waiters``, never ``bringup``, ``cli`` or ``tempest_run``, nor
+Keystone or Zaqar.
 """
 
 import os
@@ -313,11 +318,6 @@ class Stack:
     def status(self):
         """One ``Service.status()`` per recorded service."""
         return [s.status() for s in self.services()]
-
-    def up(self, use_cache=True, echo=None):
-        """Bring the stack up (see ``bringup.up``)."""
-        from zaqar_trove_tests.stack import bringup
-        return bringup.up(self, use_cache=use_cache, echo=echo)
 
     def down(self, timeout=20):
         """Stop every recorded process, newest first, all at once.

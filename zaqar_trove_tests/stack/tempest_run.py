@@ -23,6 +23,7 @@ import os
 import subprocess
 import time
 
+from zaqar_trove_tests.stack import binaries
 from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import errors
 
@@ -84,7 +85,7 @@ def report(stack, before, echo):
     if _next_stream(workspace) <= before:
         echo('no test results were recorded')
         return 0, 0, 0
-    last = subprocess.run([bringup.tool('stestr'), 'last', '--subunit'],
+    last = subprocess.run([binaries.tool('stestr'), 'last', '--subunit'],
                           cwd=workspace, capture_output=True)
     reports = stack.paths.reports
     os.makedirs(reports, exist_ok=True)
@@ -92,7 +93,7 @@ def report(stack, before, echo):
         '%Y%m%d-%H%M%S'))
     with open(base + '.subunit', 'wb') as f:
         f.write(last.stdout)
-    subprocess.run([bringup.tool('subunit2html'), base + '.subunit',
+    subprocess.run([binaries.tool('subunit2html'), base + '.subunit',
                     base + '.html'], check=True, stdout=subprocess.DEVNULL)
     echo('stestr results: %s/.stestr, subunit: %s.subunit' % (
         workspace, base))
@@ -127,14 +128,14 @@ def run(stack, args, concurrency=None, use_cache=True, echo=print,
                 stack.paths.root, ', '.join(dead)))
     if not stack.is_up():
         echo('no stack is up in %s: bringing one up' % stack.paths.root)
-        result = stack.up(use_cache=use_cache, echo=echo)
+        result = bringup.up(stack, use_cache=use_cache, echo=echo)
         echo('stack up in %.1f s (%s start)' % (
             result['seconds'], 'warm' if result['warm'] else 'cold'))
         owned = True
     try:
         workspace = stack.paths.tempest
         before = _next_stream(workspace)
-        argv = [bringup.tool('tempest'), 'run', '--config-file',
+        argv = [binaries.tool('tempest'), 'run', '--config-file',
                 stack.tempest_conf] + tempest_args(args, concurrency, suite)
         echo('running: %s' % ' '.join(argv))
         code = _tempest(argv, workspace)

@@ -17,5 +17,6 @@ Each response schema is ``{'status_code': [...], 'response_body': ...,
 'response_header': ...}`` as ``RestClient.validate_response`` reads it;
 shared types live in ``parameter_types``. Objects whose keys Zaqar fixes
 are closed (``additionalProperties: false``); queue metadata, message
-bodies and subscription options are the user's and stay open.
+bodies and subscription options are the user's and stay open. Plain
+data: imports nothing outside ``api_schema``.
 """

@@ -31,7 +31,8 @@ body or header that breaks the schema raises ``InvalidHTTPResponseBody``
 The identity a request carries comes from the auth provider (keystone
 token by default; see ``zaqar_trove_tests.services.auth`` for signed-URL,
 no-auth and arbitrary-header providers) plus ``Client-ID`` and the
-optional ``X-Project-ID`` of ``base.MessagingClient``.
+optional ``X-Project-ID`` of ``base.MessagingClient``. Imports
+``api_schema`` and tempest.lib only.
 """
 
 from zaqar_trove_tests.services.messaging.claims import ClaimsClient

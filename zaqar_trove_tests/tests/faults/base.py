@@ -33,8 +33,8 @@ from tempest import config
 from tempest.lib import decorators
 from testtools import content
 
-from zaqar_trove_tests.common import faults
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.faults import ledgers
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 
@@ -69,21 +69,21 @@ class FaultTest(rpc_base.RpcTest):
 
     def stream(self, url=None, servers=2, call_timeout=CALL_TIMEOUT,
                **client_options):
-        """Servers of a fresh topic and a ``faults.Stream`` to them, started.
+        """Servers of a fresh topic and a ``ledgers.Stream`` to them, started.
 
         Each server and the client have their own transport (their own
         driver instance), as separate hosts would.
         """
-        ledger, calls = faults.Ledger(), faults.CallLog()
+        ledger, calls = ledgers.Ledger(), ledgers.CallLog()
         topic = self.topic('flt')
         for number in range(servers):
             name = 'server-%d' % number
             self.server(self.transport(url),
                         om.Target(topic=topic, server=name),
-                        faults.LedgerEndpoint(ledger, name))
+                        ledgers.LedgerEndpoint(ledger, name))
         client = self.client(self.transport(url), topic, **client_options)
-        stream = faults.Stream(client, ledger, calls,
-                               call_timeout=call_timeout)
+        stream = ledgers.Stream(client, ledger, calls,
+                                call_timeout=call_timeout)
         stream.start()
         self.addCleanup(stream.stop)
         return stream
@@ -98,9 +98,9 @@ class FaultTest(rpc_base.RpcTest):
         """
         stream.stop()
         stopped = time.monotonic()
-        lost = faults.wait_settled(stream.ledger, settle)
+        lost = ledgers.wait_settled(stream.ledger, settle)
         row['settle_s'] = round(time.monotonic() - stopped, 2)
-        row.update(faults.report(stream.ledger, stream.calls))
+        row.update(ledgers.report(stream.ledger, stream.calls))
         self.attach_report(row)
         return lost
 
@@ -110,7 +110,7 @@ class FaultTest(rpc_base.RpcTest):
         LOG.info('FAULT REPORT %s', text)
         self.addDetail('fault-report', content.text_content(text))
 
-    def assert_intact(self, stream, lost, allowed=(faults.OK,
+    def assert_intact(self, stream, lost, allowed=(ledgers.OK,
                                                    'MessagingTimeout'),
                       resumed=None, at_most_once=False):
         """Nothing acknowledged lost, nothing run twice, calls on time.

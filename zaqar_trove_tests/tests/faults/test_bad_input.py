@@ -17,7 +17,7 @@ Each test surrounds bad messages with good ones (``note`` casts) in one
 batch and checks: every bad message gets the documented error or is
 logged and removed, none runs an endpoint (each asks for a ledger key
 ``bad-<name>``), every good one runs exactly once, and the server still
-answers a call afterwards. Layers (``common.fault_inputs``):
+answers a call afterwards. Layers (``common.faults.inputs``):
 
 - HTTP: Zaqar refuses a body that is not JSON, a message without body
   and a batch over ``max_messages_post_size`` with 400; nothing is stored.
@@ -49,11 +49,11 @@ from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
-from zaqar_trove_tests.common import fault_inputs
-from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common.faults import inputs as fault_inputs
+from zaqar_trove_tests.common.faults import ledgers
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.tests.faults import base
@@ -66,7 +66,7 @@ DROPPED = 'Dropped a malformed or foreign message'
 DISPATCH_ERROR = 'Exception during message handling'
 
 
-class BlowingEndpoint(faults.LedgerEndpoint):
+class BlowingEndpoint(ledgers.LedgerEndpoint):
     """Adds ``blow``: a reply of ``size`` characters."""
 
     def blow(self, ctxt, key, size):
@@ -79,10 +79,10 @@ class BadInputContract(base.FaultTest):
 
     def setUp(self):
         super().setUp()
-        self.log = self.useFixture(faults.LogRecorder('zaqar_trove_tests'))
-        self.oslo_log = self.useFixture(faults.LogRecorder(
+        self.log = self.useFixture(ledgers.LogRecorder('zaqar_trove_tests'))
+        self.oslo_log = self.useFixture(ledgers.LogRecorder(
             'oslo_messaging.rpc.server'))
-        self.ledger = faults.Ledger()
+        self.ledger = ledgers.Ledger()
         self.topic_name = self.topic('bad')
         self.target = om.Target(topic=self.topic_name, server='bad')
         self.server_transport = self.transport(self.driver_url())

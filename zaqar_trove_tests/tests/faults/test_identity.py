@@ -30,11 +30,11 @@ from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
-from zaqar_trove_tests.common import fault_identity
-from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common.faults import identity as fault_identity
+from zaqar_trove_tests.common.faults import ledgers
 from zaqar_trove_tests.common import identity
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -108,7 +108,7 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
     @decorators.attr(type='faults')
     @decorators.idempotent_id('b2377fcb-e28a-4efa-8427-8d57755c88b1')
     def test_keystone_down_under_a_stream(self):
-        driver_log = self.useFixture(faults.LogRecorder(
+        driver_log = self.useFixture(ledgers.LogRecorder(
             'zaqar_trove_tests.rpc'))
         stream = self.stream(url=rpc_urls.derive(self.transport_url(),
                                                  delivery='poll'))
@@ -117,7 +117,7 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
         push_topic = self.topic('pushed')
         self.server(push_transport, om.Target(topic=push_topic,
                                               server='pushed'),
-                    faults.LedgerEndpoint(faults.Ledger(), 'pushed'))
+                    ledgers.LedgerEndpoint(ledgers.Ledger(), 'pushed'))
         push_client = self.client(push_transport, push_topic, timeout=30)
         self.assertEqual('before', push_client.call({}, 'echo',
                                                     key='before'))
@@ -142,13 +142,13 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
 
     def probe_new_driver(self, row):
         client = self.client(self.transport(), self.topic('nobody'))
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, client.prepare(retry=0).cast, {},
             'note', key='probe-cast')
         row['new_driver_cast'] = '%s after %.2f s' % (error, elapsed)
         self.assertIn('keystone', str(error))
         self.assertLess(elapsed, REFUSAL_BOUND)
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessagingTimeout, client.prepare(timeout=PROBE_TIMEOUT).call,
             {}, 'echo', key='probe-call')
         row['new_driver_call'] = '%s after %.2f s' % (error, elapsed)
@@ -175,7 +175,7 @@ class KeystoneOutageTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
                 {}, 'echo', key='reauthenticated')
         except om.MessagingTimeout as exc:
             return str(exc)
-        return faults.OK
+        return ledgers.OK
 
 
 class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
@@ -199,7 +199,7 @@ class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
     @decorators.attr(type='faults')
     @decorators.idempotent_id('24ce02d0-59d1-4641-8361-6a01a0255ba7')
     def test_token_expiring_mid_stream(self):
-        listener_log = self.useFixture(faults.LogRecorder(
+        listener_log = self.useFixture(ledgers.LogRecorder(
             'zaqar_trove_tests.rpc.listener'))
         project = self.os_primary.credentials.project_id
         token = identity.short_lived_token(self.os_primary, self.addCleanup,
@@ -217,7 +217,7 @@ class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
             REFUSAL_BOUND + base.CALL_TIMEOUT, interval=0.05,
             what='a cast and a call refused after expiry')
         refused_after = time.monotonic() - expired
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, stream.client.cast, {}, 'note',
             key='probe')
         row = {'fault': 'token (auth_mode=token) expired',
@@ -245,9 +245,9 @@ class TokenExpiryTest(rpc_base.ZaqarMixin, base.FaultTest):
         self.server(self.transport(fresh),
                     om.Target(topic=stream.client.target.topic,
                               server='renewed'),
-                    faults.LedgerEndpoint(stream.ledger, 'renewed'))
+                    ledgers.LedgerEndpoint(stream.ledger, 'renewed'))
         lost = self.finish(stream, row)
         self.assert_intact(stream, lost, allowed=(
-            faults.OK, 'MessagingTimeout', 'MessageDeliveryFailure'))
+            ledgers.OK, 'MessagingTimeout', 'MessageDeliveryFailure'))
         self.assertEqual({'MessageDeliveryFailure'},
                          set(stream.ledger.refusals()))

@@ -39,8 +39,8 @@ import time
 import oslo_messaging as om
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import faults
-from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common.faults import ledgers
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 
@@ -54,13 +54,13 @@ class RedisRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
 
     def probe(self, client, row):
         """While Redis is down: how a cast and a call fail."""
-        error, elapsed = rpc.timed_failure(
+        error, elapsed = harness.timed_failure(
             om.MessageDeliveryFailure, client.prepare(retry=0).cast, {},
             'note', key='probe-cast')
         row['cast_refused_s'] = round(elapsed, 2)
         row['cast_error'] = str(error)[:200]
         self.assertLess(elapsed, REFUSAL_BOUND)
-        _, elapsed = rpc.timed_failure(
+        _, elapsed = harness.timed_failure(
             om.MessagingTimeout, client.prepare(timeout=PROBE_TIMEOUT).call,
             {}, 'echo', key='probe-call')
         row['call_timeout_s'] = round(elapsed, 2)
@@ -70,7 +70,7 @@ class RedisRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
     @decorators.idempotent_id('5b2ab4ba-4f17-48ae-8b8a-6577c9ff539a')
     def test_redis_killed_under_a_stream(self):
         backlog_topic = self.topic('backlog')
-        backlog = faults.Ledger()
+        backlog = ledgers.Ledger()
         sender = self.client(self.transport(), backlog_topic)
         for number in range(BACKLOG):
             key = 'b%d' % number
@@ -87,9 +87,9 @@ class RedisRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
         row.update(interruption.row())
         self.server(self.transport(),
                     om.Target(topic=backlog_topic, server='late'),
-                    faults.LedgerEndpoint(backlog, 'late'))
+                    ledgers.LedgerEndpoint(backlog, 'late'))
         started = time.monotonic()
-        backlog_lost = faults.wait_settled(backlog, base.SETTLE)
+        backlog_lost = ledgers.wait_settled(backlog, base.SETTLE)
         row['backlog'] = backlog.summary()
         row['backlog_settle_s'] = round(time.monotonic() - started, 2)
         lost = self.finish(stream, row)

@@ -14,7 +14,7 @@
 """FLT: the broker killed (SIGKILL) and restarted under a steady stream.
 
 Two servers of one topic, each on its own transport, serve a client that
-casts and calls without pause (``faults.Stream``); the broker -- Zaqar's
+casts and calls without pause (``ledgers.Stream``); the broker -- Zaqar's
 API server, or RabbitMQ for the control -- is killed, started again once
 the callers noticed, and the stream goes on.
 
@@ -45,7 +45,7 @@ import time
 
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common.faults import ledgers
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -129,7 +129,7 @@ class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
     @decorators.attr(type='faults')
     @decorators.idempotent_id('a97263ed-4ada-45cb-8bab-ca76ef5b846b')
     def test_websocket_server_killed_under_a_stream(self):
-        push_log = self.useFixture(faults.LogRecorder(
+        push_log = self.useFixture(ledgers.LogRecorder(
             'zaqar_trove_tests.rpc.push'))
         stream = self.stream()
         service = self.service('zaqar-websocket')
@@ -158,5 +158,5 @@ class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
                'recovery_s': round(reconnected - back, 2),
                'calls_while_down': calls_while_down}
         lost = self.finish(stream, row)
-        self.assert_intact(stream, lost, allowed=(faults.OK,))
+        self.assert_intact(stream, lost, allowed=(ledgers.OK,))
         self.assertEqual({}, stream.ledger.refusals())

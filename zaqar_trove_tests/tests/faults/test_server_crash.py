@@ -40,9 +40,9 @@ import time
 import oslo_messaging as om
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_process
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import process as rpc_process
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.faults import base
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -106,7 +106,7 @@ class ServerCrashContract(base.FaultTest):
                              timeout=base.CALL_TIMEOUT)
         to_doomed = client.prepare(server='doomed')
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            call = pool.submit(rpc.timed_failure, om.MessagingTimeout,
+            call = pool.submit(harness.timed_failure, om.MessagingTimeout,
                                to_doomed.prepare(timeout=CALL_TIMEOUT).call,
                                {}, 'work', value='named-call',
                                seconds=FOREVER)
@@ -143,9 +143,9 @@ class ServerCrashContract(base.FaultTest):
                     [v for v in survivor.values('work') +
                      survivor.values('crash') if v in interrupted])
         try:
-            rpc.never(again, max(0, killed + self.redelivery_window -
-                                 time.monotonic()),
-                      'a request of the killed server executed again')
+            harness.never(again, max(0, killed + self.redelivery_window -
+                                     time.monotonic()),
+                          'a request of the killed server executed again')
         finally:
             self.attach_report({
                 'fault': 'rpc server killed mid-dispatch',

@@ -30,9 +30,9 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 from tempest import test
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 
 CONF = config.CONF
@@ -70,17 +70,17 @@ class RpcTest(test.BaseTestCase):
         return fixture
 
     def transport(self, url=None, **kwargs):
-        """A new RPC transport (``rpc.Transport`` arguments)."""
-        return self.useFixture(rpc.Transport(
+        """A new RPC transport (``harness.Transport`` arguments)."""
+        return self.useFixture(harness.Transport(
             url or self.transport_url(), **kwargs)).transport
 
     def notification_transport(self, url=None):
-        return self.useFixture(rpc.Transport(
+        return self.useFixture(harness.Transport(
             url or self.transport_url(), notifications=True)).transport
 
     def server(self, transport, target, endpoint):
         """Start an RPC server of ``target``; return its fixture."""
-        return self.useFixture(rpc.Server(transport, target, [endpoint]))
+        return self.useFixture(harness.Server(transport, target, [endpoint]))
 
     @staticmethod
     def topic(name='topic'):

@@ -26,9 +26,9 @@ import oslo_messaging as om
 from tempest import config
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_errors
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import errors as rpc_errors
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.tests.rpc import base
 
 CONF = config.CONF
@@ -59,12 +59,12 @@ class CallsContract(base.RpcTest):
     def resource_setup(cls):
         super().resource_setup()
         cls.topic_name = cls.topic('calls')
-        transport = cls.class_fixture(rpc.Transport(
+        transport = cls.class_fixture(harness.Transport(
             cls.transport_url())).transport
         cls.endpoints = [rpc_endpoints.Recorder(name)
                          for name in ('s1', 's2')]
         for endpoint in cls.endpoints:
-            cls.class_fixture(rpc.Server(transport, om.Target(
+            cls.class_fixture(harness.Server(transport, om.Target(
                 topic=cls.topic_name, server=endpoint.name), [endpoint]))
         cls.rpc_client = cls.client(transport, cls.topic_name, timeout=30)
 
@@ -105,7 +105,7 @@ class CallsContract(base.RpcTest):
             return [self.rpc_client.call({}, 'echo', value=value)
                     for value in values[thread::CALL_THREADS]]
 
-        answers = rpc.run_concurrently(
+        answers = harness.run_concurrently(
             call_all, [(t,) for t in range(CALL_THREADS)], CALL_THREADS)
         for thread, thread_answers in enumerate(answers):
             self.assertEqual(values[thread::CALL_THREADS],

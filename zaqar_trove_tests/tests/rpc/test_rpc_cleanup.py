@@ -39,10 +39,10 @@ from tempest.lib import decorators
 
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base
 
@@ -101,7 +101,7 @@ class CleanupZaqarTest(base.ZaqarMixin, LongNamesContract):
     def test_cleanup_leaves_no_queue_of_its_own(self):
         before = self.queues()
         topic = self.topic('cleanup')
-        transport_fixture = self.useFixture(rpc.Transport(self.url))
+        transport_fixture = self.useFixture(harness.Transport(self.url))
         transport = transport_fixture.transport
         servers = [self.server(transport, om.Target(topic=topic, server=s),
                                rpc_endpoints.Recorder(s))

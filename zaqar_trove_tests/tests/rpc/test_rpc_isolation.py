@@ -39,10 +39,10 @@ from tempest.lib import decorators
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import identity
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base
 
@@ -54,8 +54,8 @@ CALL_TIMEOUT = base.CALL_TIMEOUT
 class IsolationTest(base.GuestsTest):
 
     def assert_gets_nothing(self, endpoint):
-        rpc.never(lambda: endpoint.record.values(), base.WRONG_WINDOW,
-                  'the attacker received a request')
+        harness.never(lambda: endpoint.record.values(), base.WRONG_WINDOW,
+                      'the attacker received a request')
 
 
 class GuestProjectsTest(IsolationTest):
@@ -123,7 +123,7 @@ class GuestProjectsTest(IsolationTest):
             project_id=self.os_primary.credentials.project_id,
             auth_url=None, user_domain_name=None)
         intruder = rpc_endpoints.Recorder('guest-b')
-        server = rpc.Server(self.transport(url), self.target, [intruder])
+        server = harness.Server(self.transport(url), self.target, [intruder])
         try:
             self.useFixture(server)
         except Exception as exc:  # Refused at start: fine too.
@@ -175,8 +175,8 @@ class GuestProjectsTest(IsolationTest):
             {'body': rpc_guests.forged_reply(call['mid'], forged,
                                              call['rk']),
              'ttl': 60}])
-        rpc.never(future.done, base.WRONG_WINDOW,
-                  'the call ended before guest A was back')
+        harness.never(future.done, base.WRONG_WINDOW,
+                      'the call ended before guest A was back')
         self.server(self.guest_transport, self.target, self.guest_a)
         self.assertEqual({'server': 'guest-a', 'value': value},
                          future.result())
@@ -277,8 +277,8 @@ class SignedGuestsTest(IsolationTest):
         guesses = [uuid.uuid4().hex for _ in range(5)]
         for msg_id in guesses + [own_call['mid']]:
             self.answer_with_grant(own_call, forged, msg_id)
-        rpc.never(future.done, base.WRONG_WINDOW,
-                  'the held call ended before g1 answered')
+        harness.never(future.done, base.WRONG_WINDOW,
+                      'the held call ended before g1 answered')
         self.victim.release()
         self.assertEqual({'server': 'g1', 'value': value}, future.result())
         self.assert_served(self.caller_client, self.victim)

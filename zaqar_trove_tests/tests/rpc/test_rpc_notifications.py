@@ -30,8 +30,8 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base
 
@@ -55,8 +55,8 @@ class NotificationsContract(base.RpcTest):
         self.listen_transport = self.notification_transport()
 
     def listen(self, endpoint, **kwargs):
-        self.useFixture(rpc.Listener(self.listen_transport, self.targets,
-                                     [endpoint], **kwargs))
+        self.useFixture(harness.Listener(self.listen_transport, self.targets,
+                                         [endpoint], **kwargs))
         return endpoint
 
     def notifier(self):
@@ -74,8 +74,8 @@ class NotificationsContract(base.RpcTest):
         waiters.wait_until(lambda: len(endpoint.record.values()) >= count,
                            DELIVERY_TIMEOUT, what='one notification per '
                            'priority')
-        rpc.never(lambda: len(endpoint.record.values()) > count,
-                  DUPLICATE_WINDOW, 'a notification delivered twice')
+        harness.never(lambda: len(endpoint.record.values()) > count,
+                      DUPLICATE_WINDOW, 'a notification delivered twice')
         for priority in rpc_endpoints.PRIORITIES:
             self.assertEqual(
                 [(PUBLISHER, 'ztt.%s' % priority,
@@ -101,9 +101,9 @@ class NotificationsContract(base.RpcTest):
         waiters.wait_until(
             lambda: all(len(received(pool)) >= len(sent) for pool in pools),
             DELIVERY_TIMEOUT, what='every notification in every pool')
-        rpc.never(lambda: any(len(received(pool)) > len(sent)
-                              for pool in pools),
-                  DUPLICATE_WINDOW, 'a notification twice in one pool')
+        harness.never(lambda: any(len(received(pool)) > len(sent)
+                                  for pool in pools),
+                      DUPLICATE_WINDOW, 'a notification twice in one pool')
         for pool in pools:
             self.assertEqual(sent, received(pool), pool)
 
@@ -129,8 +129,9 @@ class NotificationsContract(base.RpcTest):
                                LATE_POOL_WINDOW, what='the late pool')
         except lib_exc.TimeoutException:
             pass  # The assertion below says what is missing.
-        rpc.never(lambda: len(late.payloads()) > len(sent),
-                  DUPLICATE_WINDOW, 'a notification twice in the late pool')
+        harness.never(lambda: len(late.payloads()) > len(sent),
+                      DUPLICATE_WINDOW,
+                      'a notification twice in the late pool')
         self.assertEqual(['before'] + sent, early.payloads())
         self.assertEqual(sent, sorted(late.payloads()))
 
@@ -149,8 +150,8 @@ class NotificationsContract(base.RpcTest):
         waiters.wait_until(lambda: len(received()) >= len(sent),
                            DELIVERY_TIMEOUT, what='every notification '
                            'in batches')
-        rpc.never(lambda: len(received()) > len(sent), DUPLICATE_WINDOW,
-                  'a notification delivered twice')
+        harness.never(lambda: len(received()) > len(sent), DUPLICATE_WINDOW,
+                      'a notification delivered twice')
         sizes = [len(batch) for batch in endpoint.batches()]
         self.assertEqual(sent, received())
         self.assertLessEqual(max(sizes), BATCH_SIZE, sizes)

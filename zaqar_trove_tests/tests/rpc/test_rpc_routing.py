@@ -27,8 +27,8 @@ from tempest import config
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base
 
@@ -47,12 +47,12 @@ class RoutingContract(base.RpcTest):
     def resource_setup(cls):
         super().resource_setup()
         cls.topic_name = cls.topic('routing')
-        transport = cls.class_fixture(rpc.Transport(
+        transport = cls.class_fixture(harness.Transport(
             cls.transport_url())).transport
         cls.endpoints = {name: rpc_endpoints.Recorder(name)
                          for name in SERVERS}
         for name, endpoint in cls.endpoints.items():
-            cls.class_fixture(rpc.Server(transport, Target(
+            cls.class_fixture(harness.Server(transport, Target(
                 topic=cls.topic_name, server=name), [endpoint]))
         cls.rpc_client = cls.client(transport, cls.topic_name, timeout=30)
 
@@ -91,7 +91,7 @@ class RoutingContract(base.RpcTest):
         waiters.wait_until(
             lambda: all(self.executed('note', {value}).values()), 30,
             what='the fanout cast on every server')
-        rpc.never(lambda: any(len(vs) > 1 for vs in self.executed(
+        harness.never(lambda: any(len(vs) > 1 for vs in self.executed(
             'note', {value}).values()), DUPLICATE_WINDOW,
             'a fanout cast delivered twice to one server')
         self.assertEqual({name: [value] for name in SERVERS},
@@ -106,8 +106,8 @@ class RoutingContract(base.RpcTest):
             for value in values[first::SENDER_THREADS]:
                 self.rpc_client.cast({}, 'note', value=value)
 
-        rpc.run_concurrently(send, [(t,) for t in range(SENDER_THREADS)],
-                             SENDER_THREADS)
+        harness.run_concurrently(send, [(t,) for t in range(SENDER_THREADS)],
+                                 SENDER_THREADS)
         expected = set(values)
 
         def delivered():
@@ -117,8 +117,8 @@ class RoutingContract(base.RpcTest):
         waiters.wait_until(lambda: len(delivered()) >= count,
                            60 + count / 10.0, interval=0.5,
                            what='%d casts delivered' % count)
-        rpc.never(lambda: len(delivered()) > count, DUPLICATE_WINDOW,
-                  'a cast delivered twice')
+        harness.never(lambda: len(delivered()) > count, DUPLICATE_WINDOW,
+                      'a cast delivered twice')
         self.assertEqual(sorted(values), sorted(delivered()))
         busy = [name for name, vs in self.executed('note', expected).items()
                 if vs]

@@ -28,9 +28,9 @@ import time
 import oslo_messaging as om
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_process
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import process as rpc_process
 from zaqar_trove_tests.tests.rpc import base
 
 TIMEOUT = 3
@@ -51,7 +51,7 @@ class TimeoutsContract(base.RpcTest):
         client = self.client(transport, self.topic('nobody'),
                              timeout=TIMEOUT)
         for target in ({}, {'server': 'ghost'}):
-            _, elapsed = rpc.timed_failure(
+            _, elapsed = harness.timed_failure(
                 om.MessagingTimeout, client.prepare(**target).call, {},
                 'echo', value='unanswered')
             self.assertGreaterEqual(elapsed, TIMEOUT)
@@ -69,7 +69,7 @@ class TimeoutsContract(base.RpcTest):
                                                value='before')['value'])
         first.stop()
         for stale in ({'server': 'late'}, {}):
-            _, elapsed = rpc.timed_failure(
+            _, elapsed = harness.timed_failure(
                 om.MessagingTimeout, client.prepare(timeout=TIMEOUT,
                                                     **stale).call,
                 {}, 'echo', value='stale')
@@ -78,8 +78,8 @@ class TimeoutsContract(base.RpcTest):
         for fresh in ({'server': 'late'}, {}):
             self.assertEqual('fresh', client.prepare(**fresh).call(
                 {}, 'echo', value='fresh')['value'])
-        rpc.never(lambda: 'stale' in endpoint.values('echo'), STALE_WINDOW,
-                  'an abandoned call executed')
+        harness.never(lambda: 'stale' in endpoint.values('echo'), STALE_WINDOW,
+                      'an abandoned call executed')
         self.assertEqual(['before', 'fresh', 'fresh'],
                          endpoint.values('echo'))
 
@@ -91,8 +91,8 @@ class TimeoutsContract(base.RpcTest):
                     endpoint)
         client = self.client(transport, topic, timeout=LONG_TIMEOUT,
                              call_monitor_timeout=MONITOR)
-        answer, elapsed = rpc.timed(client.call, {}, 'work', value='long',
-                                    seconds=LONG_WORK)
+        answer, elapsed = harness.timed(client.call, {}, 'work', value='long',
+                                        seconds=LONG_WORK)
         self.assertEqual('long', answer['value'])
         self.assertGreaterEqual(elapsed, LONG_WORK)
         self.assertEqual(['long'], endpoint.values('work'))
@@ -105,7 +105,7 @@ class TimeoutsContract(base.RpcTest):
                              call_monitor_timeout=MONITOR)
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             future = pool.submit(
-                rpc.timed_failure, om.MessagingTimeout,
+                harness.timed_failure, om.MessagingTimeout,
                 client.prepare(server='doomed').call, {}, 'work',
                 value='doomed', seconds=LONG_TIMEOUT * 2)
             process.wait_for('BEGIN work doomed', LONG_TIMEOUT)

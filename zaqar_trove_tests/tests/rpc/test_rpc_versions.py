@@ -27,8 +27,8 @@ import oslo_messaging as om
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.tests.rpc import base
 
 
@@ -38,12 +38,12 @@ class VersionsContract(base.RpcTest):
     def resource_setup(cls):
         super().resource_setup()
         topic = cls.topic('versions')
-        transport = cls.class_fixture(rpc.Transport(
+        transport = cls.class_fixture(harness.Transport(
             cls.transport_url())).transport
         cls.plain = rpc_endpoints.VersionedRecorder('plain', version='1.3')
         cls.extra = rpc_endpoints.VersionedRecorder(
             'extra', namespace='extra', version='2.1')
-        cls.class_fixture(rpc.Server(transport, om.Target(
+        cls.class_fixture(harness.Server(transport, om.Target(
             topic=topic, server='versions'), [cls.plain, cls.extra]))
         cls.rpc_client = cls.client(transport, topic, timeout=30)
 

@@ -25,7 +25,7 @@ from tempest import test
 
 from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.guest import controlplane
 from zaqar_trove_tests.guest import service

@@ -14,7 +14,7 @@
 
 A guest holds no keystone credentials, only the pre-signed URLs Trove's
 control plane mints for it (the driver's ``share_server_queues``, through
-``common.rpc_guests``): read its own ``guestagent.<id>`` queues, post to
+``common.rpc.guests``): read its own ``guestagent.<id>`` queues, post to
 the conductor's topic. What
 RabbitMQ cannot offer (its guests share one account), so there is no
 RabbitMQ control.
@@ -30,7 +30,7 @@ from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions
 
-from zaqar_trove_tests.common import rpc_guests
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
 from zaqar_trove_tests.tests.scenario import base
 
 CONF = config.CONF

@@ -10,4 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""ISO-5: hostile guests cannot disturb anyone else's RPC (see base)."""
+"""ISO-5: hostile guests cannot disturb anyone else's RPC (see base).
+
+Built on ``tests.rpc.base``; the hostile bodies come from
+``common.faults``, the guests from ``common.rpc``.
+"""

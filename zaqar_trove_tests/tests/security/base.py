@@ -39,10 +39,10 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from zaqar_trove_tests.common import clients
-from zaqar_trove_tests.common import hostile_inputs
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.faults import hostile
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 
@@ -154,7 +154,7 @@ class HostileGuestTest(DeliveryTest):
     def post_as_thief(self, queue, grant, bodies):
         """Post ``bodies`` with ``grant``, in batches Zaqar must take."""
         messages = self.thief_clients(grant).messages
-        for batch in hostile_inputs.batches(bodies):
+        for batch in hostile.batches(bodies):
             messages.post_messages(queue, [{'body': b, 'ttl': TTL}
                                            for b in batch])
 

@@ -27,9 +27,9 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_process
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import process as rpc_process
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.security import base
 
@@ -94,8 +94,8 @@ class ClocksContract(base.HostileGuestTest):
                                 'timeout')
         self.useFixture(process)
         self.assert_answers(client)
-        rpc.never(lambda: 'BEGIN echo %s' % value in process.lines,
-                  base.WRONG_WINDOW, 'the given-up call executed')
+        harness.never(lambda: 'BEGIN echo %s' % value in process.lines,
+                      base.WRONG_WINDOW, 'the given-up call executed')
 
 
 class ClocksPushTest(ClocksContract):

@@ -31,9 +31,9 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 from testtools import content
 
-from zaqar_trove_tests.common import hostile_inputs
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_guests
+from zaqar_trove_tests.common.faults import hostile
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.tests.security import base
 
@@ -67,9 +67,9 @@ class HostileRepliesContract(base.HostileGuestTest):
         thief, call = self.received_call()
         key = {'mid': self.victim_mid(call), 'rk': call['rk']}
         bodies = [body for _, body in
-                  hostile_inputs.mistyped(envelope.reply(key, 'forged')) +
-                  hostile_inputs.mistyped(envelope.heartbeat(key)) +
-                  hostile_inputs.foreign()]
+                  hostile.mistyped(envelope.reply(key, 'forged')) +
+                  hostile.mistyped(envelope.heartbeat(key)) +
+                  hostile.foreign()]
         self.post_as_thief(call['rq'], call['rg'], bodies)
         self.answer_with_grant(call, 'from g2')
         self.assertEqual('from g2', thief.result(base.CALL_TIMEOUT))
@@ -100,15 +100,15 @@ class HostileRepliesContract(base.HostileGuestTest):
         victim, value = self.held_victim_call()
         thief, call = self.received_call()
         forged = {'mid': self.victim_mid(call), 'rk': call['rk']}
-        deep = hostile_inputs.deep(base.DEPTH)
+        deep = hostile.deep(base.DEPTH)
         pad = 'p' * (CONF.zaqar_trove.max_messages_post_size - 1024)
         self.post_as_thief(call['rq'], call['rg'], [
             envelope.reply(forged, deep), dict(envelope.reply(forged, 1),
                                                mid=deep), deep])
         self.post_as_thief(call['rq'], call['rg'], [
             envelope.reply(forged, pad)])
-        self.answer_with_grant(call, hostile_inputs.deep(100, 'g2'))
-        self.assertEqual(hostile_inputs.deep(100, 'g2'),
+        self.answer_with_grant(call, hostile.deep(100, 'g2'))
+        self.assertEqual(hostile.deep(100, 'g2'),
                          thief.result(base.CALL_TIMEOUT))
         self.assert_victim_answered(victim, value)
         self.assert_victim_served()
@@ -129,8 +129,8 @@ class HostileRepliesContract(base.HostileGuestTest):
             rpc_guests.forged_reply(mid, forged)])
         self.answer_with_grant(call, 'from g2')
         self.assertEqual('from g2', thief.result(base.CALL_TIMEOUT))
-        rpc.never(victim.done, base.WRONG_WINDOW,
-                  'the victim call ended before g1 answered')
+        harness.never(victim.done, base.WRONG_WINDOW,
+                      'the victim call ended before g1 answered')
         self.assert_victim_answered(victim, value)
 
     def _check_endless_heartbeats(self):
@@ -150,8 +150,8 @@ class HostileRepliesContract(base.HostileGuestTest):
                                    [envelope.heartbeat(call)])
 
         beating = self.pool.submit(beat)
-        exc, _ = rpc.timed_failure(om.MessagingTimeout, thief.result,
-                                   base.CALL_TIMEOUT)
+        exc, _ = harness.timed_failure(om.MessagingTimeout, thief.result,
+                                       base.CALL_TIMEOUT)
         stop.set()
         beating.result(base.CALL_TIMEOUT)
         self.assertIn('timed out', str(exc))
@@ -218,8 +218,8 @@ class HostileRepliesContract(base.HostileGuestTest):
         out = []
         for _ in range(count):
             value = data_utils.rand_name('timed')
-            answer, seconds = rpc.timed(self.victim_client.call, {}, 'echo',
-                                        value=value)
+            answer, seconds = harness.timed(self.victim_client.call, {},
+                                            'echo', value=value)
             self.assertEqual({'server': 'g1', 'value': value}, answer)
             out.append(seconds)
         return out

@@ -24,10 +24,10 @@ grant, and go on serving g1 and the control plane.
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import fault_inputs
-from zaqar_trove_tests.common import hostile_inputs
+from zaqar_trove_tests.common.faults import hostile
+from zaqar_trove_tests.common.faults import inputs as fault_inputs
 from zaqar_trove_tests.common import resources
-from zaqar_trove_tests.common import rpc
+from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import names
@@ -75,8 +75,8 @@ class HostileRequestsContract(base.HostileGuestTest):
                              fault_inputs.any_reply_queue(),
                              fault_inputs.SHAPED_GRANT, 30)
         cast = envelope.cast({}, _note('bad-cast'))
-        bad = [body for _, body in hostile_inputs.mistyped(call) +
-               hostile_inputs.mistyped(cast) + hostile_inputs.foreign()]
+        bad = [body for _, body in hostile.mistyped(call) +
+               hostile.mistyped(cast) + hostile.foreign()]
         repeated = [dict(cast, id={'n': n}) for n in range(REPEATED)]
         self.post_to_conductor(goods[:1] + bad + goods[1:2] + repeated +
                                goods[2:])
@@ -90,7 +90,7 @@ class HostileRequestsContract(base.HostileGuestTest):
         Zaqar's size limit, and bodies that are only nesting.
         """
         values, goods = self.good_casts(2)
-        deep = hostile_inputs.deep(base.DEPTH)
+        deep = hostile.deep(base.DEPTH)
         nested = envelope.cast({'deep': deep}, _note(values[0]))
         pad = 'p' * (base.CONF.zaqar_trove.max_messages_post_size - 2048)
         large = envelope.cast({'pad': pad}, _note(values[1]))
@@ -129,8 +129,8 @@ class HostileRequestsContract(base.HostileGuestTest):
         waiters.wait_until(
             lambda: self.conductor.values('echo').count('deputy') >= 2,
             base.CALL_TIMEOUT, what='the valid deputy calls executed')
-        rpc.never(victim.done, base.WRONG_WINDOW,
-                  'the victim call ended before g1 answered')
+        harness.never(victim.done, base.WRONG_WINDOW,
+                      'the victim call ended before g1 answered')
         self.victim.release()
         self.assertEqual({'server': 'g1', 'value': value},
                          victim.result(base.CALL_TIMEOUT))

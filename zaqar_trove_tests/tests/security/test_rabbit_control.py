@@ -30,8 +30,8 @@ import oslo_messaging as om
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import fault_inputs
-from zaqar_trove_tests.common import rpc_endpoints
+from zaqar_trove_tests.common.faults import inputs as fault_inputs
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.tests.rpc import base as rpc_base
 

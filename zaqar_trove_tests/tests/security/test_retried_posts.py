@@ -17,7 +17,7 @@ A client that hears a 5xx, no answer, or a dropped connection after
 Zaqar stored its post cannot tell whether the post was stored: it posts
 again, and the topic queue may hold two copies. Two servers of the topic
 each claim one. The caster here reaches Zaqar through the fault proxy
-(``common.fault_proxy``, a process on loopback) that forwards each post
+(``common.faults.proxy``, a process on loopback) that forwards each post
 and then answers 503, stalls until the client times out, or drops the
 connection; the servers reach Zaqar directly. Every cast must run once,
 on one server. (Before the driver was hardened, each server remembered
@@ -29,11 +29,11 @@ import oslo_messaging as om
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
 
-from zaqar_trove_tests.common import fault_proxy
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.faults import proxy as fault_proxy
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import dedupe
 from zaqar_trove_tests.tests.security import base
@@ -75,8 +75,8 @@ class RetriedPostsContract(base.DeliveryTest):
         self.assertEqual(CASTS, faults)
         waiters.wait_until(lambda: all(self.runs(v) for v in values), WAIT,
                            what='every cast run')
-        rpc.never(lambda: [v for v in values if self.runs(v) > 1],
-                  self.window + 2, 'a cast posted twice ran twice')
+        harness.never(lambda: [v for v in values if self.runs(v) > 1],
+                      self.window + 2, 'a cast posted twice ran twice')
         self.assertEqual([1] * CASTS, [self.runs(v) for v in values])
 
 

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""The load driver: every call once, errors counted, callers concurrent."""
 
 import threading
 

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""Benchmark parts: transport URLs, suite and sweep, machine, idle guests."""
 
 import os
 import time

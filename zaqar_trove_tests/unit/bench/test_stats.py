@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""Percentiles, summaries, rates, thinning and CDFs of the benchmark."""
 
 import testtools
 

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""The benchmark's targets, its report, ``--check`` and ``--render``."""
 
 import importlib.util
 import json

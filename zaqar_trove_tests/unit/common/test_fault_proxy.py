@@ -22,7 +22,7 @@ import time
 import fixtures
 import testtools
 
-from zaqar_trove_tests.common import fault_proxy
+from zaqar_trove_tests.common.faults import proxy as fault_proxy
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.unit.rpc import tiny_http
 

@@ -21,9 +21,9 @@ from oslo_config import cfg
 import oslo_messaging as om
 import testtools
 
-from zaqar_trove_tests.common import fault_identity
-from zaqar_trove_tests.common import fault_inputs
-from zaqar_trove_tests.common import faults
+from zaqar_trove_tests.common.faults import identity as fault_identity
+from zaqar_trove_tests.common.faults import inputs as fault_inputs
+from zaqar_trove_tests.common.faults import ledgers
 from zaqar_trove_tests.rpc import envelope
 
 
@@ -31,7 +31,7 @@ class TestLedger(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.ledger = faults.Ledger()
+        self.ledger = ledgers.Ledger()
         for key in ('c1', 'c2', 'c3', 'c4'):
             self.ledger.sending(key)
         self.ledger.sending('k1', 'call')
@@ -81,21 +81,21 @@ class TestCallLog(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.calls = faults.CallLog()
-        self.calls.add('k1', 0.0, 1.0, faults.OK, 5)
+        self.calls = ledgers.CallLog()
+        self.calls.add('k1', 0.0, 1.0, ledgers.OK, 5)
         self.calls.add('k2', 1.0, 6.5, 'MessagingTimeout', 5)
-        self.calls.add('k3', 2.0, 20.0, faults.OK, 5)
+        self.calls.add('k3', 2.0, 20.0, ledgers.OK, 5)
         self.calls.add('k4', 3.0, 3.5, 'RemoteError', 5)
-        self.calls.add('k5', 21.0, 21.5, faults.WRONG, 5)
+        self.calls.add('k5', 21.0, 21.5, ledgers.WRONG, 5)
 
     def test_outcomes_and_unexpected(self):
-        self.assertEqual({faults.OK: 2, 'MessagingTimeout': 1,
-                          'RemoteError': 1, faults.WRONG: 1},
+        self.assertEqual({ledgers.OK: 2, 'MessagingTimeout': 1,
+                          'RemoteError': 1, ledgers.WRONG: 1},
                          self.calls.outcomes())
         self.assertEqual(['k4', 'k5'],
                          [r.key for r in self.calls.unexpected()])
         self.assertEqual(['k5'], [r.key for r in self.calls.unexpected(
-            allowed=(faults.OK, 'MessagingTimeout', 'RemoteError'))])
+            allowed=(ledgers.OK, 'MessagingTimeout', 'RemoteError'))])
 
     def test_overruns_against_the_timeout_or_the_recovery(self):
         self.assertEqual(['k3'], [r.key for r in self.calls.overruns(2)])
@@ -112,14 +112,14 @@ class TestCallLog(testtools.TestCase):
                                         self.calls.failures_since(4.0)])
         self.assertEqual(18.0, self.calls.max_duration())
         self.assertEqual(5.5, self.calls.max_duration('MessagingTimeout'))
-        self.assertIsNone(faults.CallLog().max_duration())
+        self.assertIsNone(ledgers.CallLog().max_duration())
 
     def test_report(self):
-        ledger = faults.Ledger()
-        row = faults.report(ledger, self.calls)
+        ledger = ledgers.Ledger()
+        row = ledgers.report(ledger, self.calls)
         self.assertEqual(18.0, row['slowest_call_s'])
         self.assertEqual(0, row['casts']['sent'])
-        self.assertEqual(2, row['calls'][faults.OK])
+        self.assertEqual(2, row['calls'][ledgers.OK])
 
 
 class FakeClient:
@@ -146,10 +146,10 @@ class FakeClient:
 class TestStream(testtools.TestCase):
 
     def run_stream(self, client):
-        ledger, calls = faults.Ledger(), faults.CallLog()
-        client.endpoint = faults.LedgerEndpoint(ledger, 'only')
-        stream = faults.Stream(client, ledger, calls, interval=0.001,
-                               call_timeout=1, prefix='t-')
+        ledger, calls = ledgers.Ledger(), ledgers.CallLog()
+        client.endpoint = ledgers.LedgerEndpoint(ledger, 'only')
+        stream = ledgers.Stream(client, ledger, calls, interval=0.001,
+                                call_timeout=1, prefix='t-')
         stream.start()
         self.addCleanup(stream.stop)
         return stream
@@ -162,7 +162,7 @@ class TestStream(testtools.TestCase):
         self.assertEqual([], ledger.lost())
         self.assertEqual({}, ledger.duplicated())
         self.assertEqual([], ledger.strays())
-        self.assertEqual({faults.OK}, set(stream.calls.outcomes()))
+        self.assertEqual({ledgers.OK}, set(stream.calls.outcomes()))
         self.assertTrue(all(r.key.startswith('t-k')
                             for r in stream.calls.results()))
         self.assertEqual(0.0, stream.in_flight())
@@ -173,7 +173,7 @@ class TestStream(testtools.TestCase):
         stream.stop()
         self.assertEqual({'MessageDeliveryFailure'},
                          set(stream.ledger.refusals()))
-        self.assertEqual({faults.WRONG}, set(stream.calls.outcomes()))
+        self.assertEqual({ledgers.WRONG}, set(stream.calls.outcomes()))
 
     def test_stop_reports_a_blocked_thread(self):
         gate = threading.Event()
@@ -184,8 +184,9 @@ class TestStream(testtools.TestCase):
                 gate.wait()
                 return key
 
-        stream = faults.Stream(Blocking(), faults.Ledger(), faults.CallLog())
-        stream.client.endpoint = faults.LedgerEndpoint(stream.ledger, 'b')
+        stream = ledgers.Stream(Blocking(), ledgers.Ledger(),
+                                ledgers.CallLog())
+        stream.client.endpoint = ledgers.LedgerEndpoint(stream.ledger, 'b')
         stream.start()
         error = self.assertRaises(AssertionError, stream.stop, timeout=0.2)
         self.assertIn('still blocked', str(error))
@@ -195,7 +196,7 @@ class TestStream(testtools.TestCase):
 class TestLogRecorder(testtools.TestCase):
 
     def test_records_children_with_times(self):
-        recorder = self.useFixture(faults.LogRecorder('ztt.unit'))
+        recorder = self.useFixture(ledgers.LogRecorder('ztt.unit'))
         logging.getLogger('ztt.unit.child').debug('first %s', 'one')
         logging.getLogger('ztt.unitother').warning('not mine')
         logging.getLogger('ztt.unit').info('second')

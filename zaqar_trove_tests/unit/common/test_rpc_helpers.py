@@ -20,10 +20,10 @@ import oslo_messaging as om
 from tempest.lib import auth
 import testtools
 
-from zaqar_trove_tests.common import rpc
-from zaqar_trove_tests.common import rpc_endpoints
-from zaqar_trove_tests.common import rpc_guests
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import endpoints as rpc_endpoints
+from zaqar_trove_tests.common.rpc import guests as rpc_guests
+from zaqar_trove_tests.common.rpc import harness
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 
 STACK_URL = ('zaqar://rpc:s3cret@127.0.0.1:8888,10.0.0.2:8889/'
              '?auth_url=http://127.0.0.1:5000/v3&project_name=rpc'
@@ -96,10 +96,10 @@ class TestQueueKind(testtools.TestCase):
 class TestWaitingHelpers(testtools.TestCase):
 
     def test_never_passes_when_nothing_happens(self):
-        rpc.never(lambda: False, 0.05, 'nothing')
+        harness.never(lambda: False, 0.05, 'nothing')
 
     def test_never_fails_naming_what_happened(self):
-        error = self.assertRaises(AssertionError, rpc.never,
+        error = self.assertRaises(AssertionError, harness.never,
                                   lambda: ['dup'], 1, 'a duplicate')
         self.assertIn("did: a duplicate (saw ['dup'])", str(error))
 
@@ -107,10 +107,10 @@ class TestWaitingHelpers(testtools.TestCase):
         def boom():
             raise KeyError('k')
 
-        error, elapsed = rpc.timed_failure(KeyError, boom)
+        error, elapsed = harness.timed_failure(KeyError, boom)
         self.assertIsInstance(error, KeyError)
         self.assertGreaterEqual(elapsed, 0)
-        self.assertRaises(AssertionError, rpc.timed_failure, KeyError,
+        self.assertRaises(AssertionError, harness.timed_failure, KeyError,
                           lambda: 'fine')
 
     def test_run_concurrently_keeps_order_and_uses_threads(self):
@@ -120,7 +120,7 @@ class TestWaitingHelpers(testtools.TestCase):
             barrier.wait()
             return n * 2
 
-        self.assertEqual([0, 2, 4, 6], rpc.run_concurrently(
+        self.assertEqual([0, 2, 4, 6], harness.run_concurrently(
             meet, [(n,) for n in range(4)], 4))
 
 
@@ -132,7 +132,7 @@ class TestRecorder(testtools.TestCase):
                          recorder.echo({}, [1]))
         recorder.note({}, 'n')
         self.assertRaises(ValueError, recorder.fail, {}, 'builtin', 'm')
-        self.assertRaises(rpc_endpoints.rpc_errors.AllowedError,
+        self.assertRaises(rpc_endpoints.errors.AllowedError,
                           recorder.fail, {}, 'allowed', 'm')
         self.assertRaises(rpc_endpoints.UnlistedError, recorder.fail, {},
                           'other', 'm')

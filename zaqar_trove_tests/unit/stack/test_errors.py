@@ -19,6 +19,7 @@ import sys
 import fixtures
 
 from zaqar_trove_tests.stack import binaries
+from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import errors
 from zaqar_trove_tests.stack import procs
 from zaqar_trove_tests.stack import state
@@ -56,7 +57,8 @@ class TestSecondUp(base.StackTestCase):
     def test_up_refuses_a_running_stack_and_leaves_it_alone(self):
         svc, = self.record(self.server())
         svc.start()
-        error = self.assertRaises(errors.StackAlreadyUp, self.stack.up)
+        error = self.assertRaises(errors.StackAlreadyUp, bringup.up,
+                                  self.stack)
         self.assertIn('a stack is already up in %s (server)' % self.dir,
                       str(error))
         self.assertIn('stack down --state-dir %s' % self.dir, str(error))
@@ -66,7 +68,8 @@ class TestSecondUp(base.StackTestCase):
     def test_leftovers_of_a_crashed_up_are_named(self):
         svc, = self.record(self.server(), phase='starting')
         svc.start()
-        error = self.assertRaises(errors.StackAlreadyUp, self.stack.up)
+        error = self.assertRaises(errors.StackAlreadyUp, bringup.up,
+                                  self.stack)
         self.assertIn('processes of an earlier stack still run',
                       str(error))
 
@@ -74,7 +77,8 @@ class TestSecondUp(base.StackTestCase):
         other = state.StateFile(self.stack.paths.state_file,
                                 self.stack.paths.lock_file)
         with other.locked('bringing the stack up'):
-            error = self.assertRaises(errors.StackBusy, self.stack.up)
+            error = self.assertRaises(errors.StackBusy, bringup.up,
+                                      self.stack)
         self.assertIn('is busy: pid %d is bringing the stack up'
                       % os.getpid(), str(error))
         self.assertEqual({}, self.stack.state())

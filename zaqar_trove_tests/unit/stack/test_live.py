@@ -46,9 +46,9 @@ class TestLiveStack(testtools.TestCase):
             settings, keystone.session.headers['X-Auth-Token']))
 
     def test_up_serve_kill_restart_down(self):
-        self.stack.up()
+        bringup.up(self.stack)
         self.assertTrue(self.stack.is_up())
-        self.assertRaises(errors.StackAlreadyUp, self.stack.up)
+        self.assertRaises(errors.StackAlreadyUp, bringup.up, self.stack)
         with open(self.stack.tempest_conf) as f:
             self.assertIn(configs.zaqar_transport_url(self.stack.settings),
                           f.read())

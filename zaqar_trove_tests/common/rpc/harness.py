@@ -17,12 +17,13 @@ Transports come from ``oslo_messaging.get_rpc_transport`` /
 ``get_notification_transport`` on the global ``cfg.CONF`` (oslo.messaging
 18.3 registers some of its options there only). Servers and listeners run
 oslo's ``threading`` executor in this process and stop at cleanup; a
-server that must die abruptly runs in a process (``rpc_process``).
+server that must die abruptly runs in a process of its own
+(``common.rpc.process``).
 
 Usage in a test::
 
-    transport = self.useFixture(rpc.Transport(url)).transport
-    server = self.useFixture(rpc.Server(transport, target, [endpoint]))
+    transport = self.useFixture(harness.Transport(url)).transport
+    server = self.useFixture(harness.Server(transport, target, [endpoint]))
     client = om.get_rpc_client(transport, target, timeout=20)
 """
 
@@ -34,10 +35,11 @@ from oslo_config import cfg
 import oslo_messaging as om
 from tempest.lib import exceptions
 
+from zaqar_trove_tests.common.rpc import errors
 from zaqar_trove_tests.common import waiters
 
 #: The module whose exceptions callers re-raise by type (RPC-3).
-ALLOWED_EXMODS = ['zaqar_trove_tests.common.rpc_errors']
+ALLOWED_EXMODS = [errors.__name__]
 
 
 class Transport(fixtures.Fixture):

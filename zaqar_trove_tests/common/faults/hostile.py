@@ -15,7 +15,7 @@
 Pure functions building Zaqar message bodies: every field of a good
 envelope with every wrong type (``mistyped``), deep nesting (``deep``),
 bodies that are no envelope at all (``foreign``). The security tests post
-them with the guest's own grants; ``fault_inputs`` holds the narrower set
+them with the guest's own grants; ``inputs`` holds the narrower set
 the fault tests use.
 """
 

@@ -15,7 +15,7 @@
 The Toxiproxy model, kept small: the proxy listens on 127.0.0.1 and
 forwards each client connection over a connection of its own to one
 upstream (Zaqar's HTTP or websocket API), faithfully unless told to
-inject a fault. ``python -m zaqar_trove_tests.common.fault_proxy
+inject a fault. ``python -m zaqar_trove_tests.common.faults.proxy
 --upstream HOST:PORT [--listen-port 0] [--control-port 0]`` prints
 ``{"listen": PORT, "control": PORT}`` once ready and exits when its stdin
 reaches EOF, so it never outlives its parent. Only the standard library
@@ -80,7 +80,7 @@ import time
 
 import fixtures
 
-MODULE = 'zaqar_trove_tests.common.fault_proxy'
+MODULE = 'zaqar_trove_tests.common.faults.proxy'
 HOST = '127.0.0.1'
 ACTIONS = ('status', 'stall', 'drop')
 TOXICS = {'latency': {'ms', 'jitter'}, 'half_open': set(),

@@ -26,7 +26,7 @@ import datetime
 import json
 import os
 
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.services import auth
@@ -84,8 +84,8 @@ def signed_guest_url(transport, url, target, directory, send_topics=()):
     with open(path, 'w') as f:
         json.dump(grants, f)
     strip = {name: None for name in _KEYSTONE_QUERY}
-    return rpc_urls.derive(url, '', auth='signed', signed_urls_file=path,
-                           **strip), grants
+    return urls.derive(url, '', auth='signed', signed_urls_file=path,
+                       **strip), grants
 
 
 def forged_reply(msg_id, result, reply_key=None):

@@ -13,8 +13,8 @@
 
 """An RPC server in a child process, for tests that kill a server.
 
-``ServerProcess`` starts ``python -m zaqar_trove_tests.common.rpc_process``
-serving a ``rpc_endpoints.Recorder`` on ``topic``/``server``. The child
+``ServerProcess`` starts ``python -m zaqar_trove_tests.common.rpc.process``
+serving an ``endpoints.Recorder`` on ``topic``/``server``. The child
 reads the transport URL from its environment (never its command line),
 prints ``READY`` once serving and ``BEGIN <method> <value>`` when
 ``echo``, ``work`` or ``crash`` starts, and exits by itself when its
@@ -99,9 +99,9 @@ def _main(topic, server):
     from oslo_config import cfg
     import oslo_messaging as om
 
-    from zaqar_trove_tests.common import rpc_endpoints
+    from zaqar_trove_tests.common.rpc import endpoints
 
-    class Announcing(rpc_endpoints.Recorder):
+    class Announcing(endpoints.Recorder):
         def echo(self, ctxt, value):
             print('BEGIN echo %s' % value, flush=True)
             return super().echo(ctxt, value)

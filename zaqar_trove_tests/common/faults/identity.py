@@ -15,7 +15,7 @@
 
 from urllib import parse
 
-from zaqar_trove_tests.common import rpc_urls
+from zaqar_trove_tests.common.rpc import urls as rpc_urls
 
 #: Query parameters of keystone auth, meaningless with ``auth_mode=token``.
 _KEYSTONE_QUERY = ('auth_url', 'project_name', 'project_id',

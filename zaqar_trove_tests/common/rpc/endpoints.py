@@ -22,7 +22,7 @@ import threading
 
 import oslo_messaging as om
 
-from zaqar_trove_tests.common import rpc_errors
+from zaqar_trove_tests.common.rpc import errors
 
 #: Notification priorities, as the listener dispatches them.
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
@@ -78,7 +78,7 @@ class Recorder:
         if kind == 'builtin':
             raise ValueError(message)
         if kind == 'allowed':
-            raise rpc_errors.AllowedError(message, code=418)
+            raise errors.AllowedError(message, code=418)
         raise UnlistedError(message)
 
     def hold(self, ctxt, value, seconds=60):

@@ -20,9 +20,9 @@ executed is *lost*, a key executed more than once is *duplicated*. The
 ``LedgerEndpoint`` is the RPC endpoint that fills the ledger, and
 ``report`` sums one run up for the test's report::
 
-    ledger, calls = faults.Ledger(), faults.CallLog()
-    endpoint = faults.LedgerEndpoint(ledger, 'server-1')   # on the servers
-    stream = faults.Stream(client, ledger, calls)
+    ledger, calls = ledgers.Ledger(), ledgers.CallLog()
+    endpoint = ledgers.LedgerEndpoint(ledger, 'server-1')  # on the servers
+    stream = ledgers.Stream(client, ledger, calls)
     stream.start()
     ...kill and restart a service...
     stream.stop()
