@@ -59,9 +59,9 @@ def _parser():
         help='run the tempest suite on the stack (brought up and down if '
              'none runs); other arguments go to "tempest run"')
     _common(run)
-    run.add_argument('--concurrency', type=int, default=4,
-                     help='tempest workers (default 4: the tests mostly '
-                          'wait on the services)')
+    run.add_argument('--concurrency', type=int, default=6,
+                     help='tempest workers (default 6, on 2 cores too: '
+                          'the tests mostly wait on the services)')
     run.add_argument('--no-cache', action='store_true',
                      help='neither use nor fill the warm-start cache')
     run.add_argument('--suite', default='contracts',
