@@ -289,6 +289,11 @@ function configure_zaqar_trove_tempest {
     iniset "$TEMPEST_CONFIG" zaqar_trove_feature_enabled fifo $fifo
     iniset "$TEMPEST_CONFIG" zaqar_trove_feature_enabled trove_over_zaqar \
         "$(zaqar_trove_is_trove_over_zaqar && echo True || echo False)"
+    if zaqar_trove_is_trove_over_zaqar; then
+        # TRV-3 reads Trove's queues as Trove's control plane does.
+        iniset "$TEMPEST_CONFIG" zaqar_trove trove_transport_url \
+            "$(iniget "$TROVE_CONF" DEFAULT transport_url)"
+    fi
     iniset "$TEMPEST_CONFIG" zaqar_trove zaqar_transport_url "$(zaqar_trove_url \
         "$ZAQAR_TROVE_USER" "$ZAQAR_TROVE_PASSWORD" "$ZAQAR_TROVE_ZAQAR_HOST" \
         "$ZAQAR_TROVE_AUTH_URL" "$ZAQAR_TROVE_WEBSOCKET")"

@@ -85,6 +85,11 @@ ZAQAR_TROVE_OPTS = [
     cfg.StrOpt('rabbit_transport_url', default='',
                help='oslo.messaging transport URL of the RabbitMQ control '
                     'transport. Empty skips the RabbitMQ control runs.'),
+    cfg.StrOpt('trove_transport_url', default='', secret=True,
+               help="The transport URL of the deployment's Trove control "
+                    "plane (trove.conf [DEFAULT] transport_url, a zaqar:// "
+                    'URL): TRV-3 reads the queues of Trove\'s RPC project '
+                    'with it. Empty skips TRV-3.'),
     cfg.StrOpt('stack_state_dir', default='',
                help='State directory of a local stack this run may stop '
                     'and restart services of (fault tests). Empty skips '

@@ -312,6 +312,11 @@ class TestPluginPhases(base.GateTestCase):
         settings = base.parse_transport_url(self.host.ini(
             'tempest.conf', 'zaqar_trove', 'zaqar_transport_url'))
         self.assertEqual('trove-rpc', settings.username)
+        # TRV-3 reads Trove's queues with exactly Trove's own URL.
+        self.assertEqual(
+            self.host.ini('trove.conf', 'DEFAULT', 'transport_url'),
+            self.host.ini('tempest.conf', 'zaqar_trove',
+                          'trove_transport_url'))
         known = {g.name: {o.name for o in opts}
                  for g, opts in config.OPT_GROUPS}
         import configparser
@@ -331,6 +336,8 @@ class TestPluginPhases(base.GateTestCase):
         self.assertEqual('False', self.host.ini(
             'tempest.conf', 'zaqar_trove_feature_enabled',
             'trove_over_zaqar'))
+        self.assertIsNone(self.host.ini('tempest.conf', 'zaqar_trove',
+                                        'trove_transport_url'))
 
 
 class TestStandins(base.GateTestCase):

@@ -18,6 +18,7 @@ Every check is also fed a broken snippet, to show that it can fail.
 import importlib.util
 import json
 import os
+import re
 import sys
 import textwrap
 
@@ -156,6 +157,23 @@ class TestOurZuulConfig(ZuulTestCase):
         for name in ('zaqar-trove-tests-api', 'zaqar-trove-tests-rpc'):
             self.assertEqual('', self.config.host_vars(name)[
                 'devstack_plugins']['trove'])
+
+    def test_the_trove_job_selects_trv3_and_no_other_job_does(self):
+        from zaqar_trove_tests.tests.scenario import test_trove_instance
+        ids = ['%s.%s.%s' % (test_trove_instance.__name__, cls.__name__,
+                             name)
+               for cls in vars(test_trove_instance).values()
+               if isinstance(cls, type) and cls.__module__ ==
+               test_trove_instance.__name__
+               for name in dir(cls) if name.startswith('test_')]
+        self.assertGreaterEqual(len(ids), 5)
+        selects = {name: [i for i in ids if re.search(
+            self.config.host_vars(name).get('tempest_test_regex', '$^'), i)]
+            for name in self.config.concrete()
+            if self.config.is_devstack(name)}
+        self.assertEqual(ids, selects['zaqar-trove-tests-trove'])
+        for name in ('zaqar-trove-tests-api', 'zaqar-trove-tests-rpc'):
+            self.assertEqual([], selects[name])
 
 
 class TestBrokenSnippetsAreCaught(ZuulTestCase):
