@@ -76,6 +76,17 @@ function zaqar_trove_check_setup {
                 "enable_plugin $plugin in local.conf"
         fi
     done
+    if [[ "$ZAQAR_TROVE_TLS" == True ]]; then
+        if ! is_service_enabled tls-proxy; then
+            die $LINENO "ZAQAR_TROVE_TLS needs devstack's tls-proxy service"
+        fi
+        if is_service_enabled trove && \
+                [[ "$ZAQAR_TROVE_GUEST_TRANSPORT" == zaqar ]]; then
+            # A guest would need devstack's CA; nothing brings it there yet.
+            die $LINENO "ZAQAR_TROVE_TLS is for the control plane and" \
+                "tempest only: Trove guests have no CA bundle to trust"
+        fi
+    fi
     if is_plugin_enabled zaqar && ! is_service_enabled zaqar-websocket; then
         ZAQAR_TROVE_WEBSOCKET=False
         ZAQAR_TROVE_GUEST_WEBSOCKET=False
@@ -84,18 +95,25 @@ function zaqar_trove_check_setup {
 
 # zaqar_trove_url USER PASSWORD HOST AUTH_URL WEBSOCKET - a zaqar:// URL for
 # the transport project; WEBSOCKET (True/False) adds Zaqar's websocket
-# endpoint on HOST, which makes the driver use push delivery.
+# endpoint on HOST, which makes the driver use push delivery. With
+# ZAQAR_TROVE_TLS, zaqar+https:// to devstack's TLS proxy, trusting
+# devstack's CA (the websocket server is not behind the proxy: ws://).
 function zaqar_trove_url {
-    local ws=""
+    local ws="" port=$ZAQAR_TROVE_ZAQAR_PORT tls=()
     if [[ "$5" == True ]]; then
         ws="ws://$3:$ZAQAR_TROVE_WEBSOCKET_PORT"
     fi
+    if [[ "$ZAQAR_TROVE_TLS" == True ]]; then
+        port=$ZAQAR_TROVE_ZAQAR_TLS_PORT
+        tls=(--tls --cafile "$ZAQAR_TROVE_CAFILE")
+    fi
     $PYTHON "$ZAQAR_TROVE_HELPER" url --user "$1" --password "$2" \
-        --host "$3" --port "$ZAQAR_TROVE_ZAQAR_PORT" \
+        --host "$3" --port "$port" \
         --path "$ZAQAR_TROVE_ZAQAR_PATH" --auth-url "$4" \
         --project "$ZAQAR_TROVE_PROJECT" \
         --user-domain "$ZAQAR_TROVE_DOMAIN" \
-        --project-domain "$ZAQAR_TROVE_DOMAIN" --websocket-url "$ws"
+        --project-domain "$ZAQAR_TROVE_DOMAIN" --websocket-url "$ws" \
+        "${tls[@]}"
 }
 
 # zaqar_trove_mask URL - URL without its password, for logs.
@@ -246,6 +264,7 @@ function write_zaqar_trove_summary {
         echo "control transport: $ZAQAR_TROVE_CONTROL_TRANSPORT"
         echo "guest transport: $ZAQAR_TROVE_GUEST_TRANSPORT"
         echo "guest driver install: $ZAQAR_TROVE_GUEST_INSTALL"
+        echo "TLS to Zaqar: $ZAQAR_TROVE_TLS"
         if [[ "$ZAQAR_TROVE_GUEST_TRANSPORT" == zaqar ]]; then
             # Trove 26 cannot give a guest grants of its own (README,
             # Findings: trove-shared-guest-credentials).

@@ -37,8 +37,12 @@ CLOUD_CONFIG_HEADER = '#cloud-config\n'
 
 def transport_url(user, password, host, port, auth_url, project,
                   user_domain='Default', project_domain='Default',
-                  path='', websocket_url='', tls=False):
-    """A ``zaqar://`` URL in the driver's format (see rpc/settings.py)."""
+                  path='', websocket_url='', tls=False, cafile=''):
+    """A ``zaqar://`` URL in the driver's format (see rpc/settings.py).
+
+    ``tls``: ``zaqar+https://``; ``cafile`` (the CA bundle to trust, for
+    Zaqar and keystone alike) goes into the query.
+    """
     scheme = 'zaqar+https' if tls else 'zaqar'
     netloc = '%s:%s@%s:%d' % (parse.quote(user, safe=''),
                               parse.quote(password, safe=''), host, port)
@@ -47,6 +51,8 @@ def transport_url(user, password, host, port, auth_url, project,
              ('project_domain_name', project_domain)]
     if websocket_url:
         query.append(('websocket_url', websocket_url))
+    if cafile:
+        query.append(('cafile', cafile))
     return '%s://%s/%s?%s' % (scheme, netloc, path.strip('/'),
                               parse.urlencode(query, safe=':/'))
 
@@ -128,6 +134,7 @@ def _parser():
     u.add_argument('--path', default='')
     u.add_argument('--websocket-url', default='')
     u.add_argument('--tls', action='store_true')
+    u.add_argument('--cafile', default='')
     h = sub.add_parser('host')
     h.add_argument('url')
     c = sub.add_parser('cloudinit')
@@ -150,7 +157,7 @@ def main(argv=None):
         print(transport_url(args.user, args.password, args.host, args.port,
                             args.auth_url, args.project, args.user_domain,
                             args.project_domain, args.path,
-                            args.websocket_url, args.tls))
+                            args.websocket_url, args.tls, args.cafile))
     elif args.command == 'host':
         print(url_host(args.url))
     else:

@@ -209,6 +209,17 @@ class TestPluginChecks(base.GateTestCase):
             'stack pre-install', ZAQAR_TROVE_CONTROL_TRANSPORT='kafka'),
             "not 'kafka'")
 
+    def test_refuses_tls_without_the_tls_proxy(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install', ZAQAR_TROVE_TLS='True'),
+            "ZAQAR_TROVE_TLS needs devstack's tls-proxy")
+
+    def test_refuses_tls_for_trove_guests(self):
+        self._assert_dies(self.host.phases(
+            'stack pre-install', ZAQAR_TROVE_TLS='True',
+            ENABLED_SERVICES=CONTROLLER + ',tls-proxy'),
+            'Trove guests have no CA bundle')
+
     def test_refuses_an_unknown_guest_install(self):
         self._assert_dies(self.host.phases(
             'stack pre-install', ZAQAR_TROVE_GUEST_INSTALL='scp'),
@@ -325,6 +336,22 @@ class TestPluginPhases(base.GateTestCase):
         for section in parser.sections():
             for option in parser.options(section):
                 self.assertIn(option, known[section])
+
+    def test_tls_gives_tempest_zaqar_over_https(self):
+        self._stack(ZAQAR_TROVE_TLS='True', DEVSTACK_PLUGINS='zaqar,'
+                    'zaqar-trove-tests', ENABLED_SERVICES='key,mysql,rabbit,'
+                    'tempest,zaqar-wsgi,zaqar-websocket,tls-proxy',
+                    KEYSTONE_SERVICE_URI='https://10.0.0.5/identity',
+                    SSL_BUNDLE_FILE='/opt/stack/data/ca-bundle.pem')
+        url = self.host.ini('tempest.conf', 'zaqar_trove',
+                            'zaqar_transport_url')
+        self.assertTrue(url.startswith('zaqar+https://'), url)
+        settings = base.parse_transport_url(url)
+        self.assertEqual(('https', [('10.0.0.5', 443)], '/messaging'), (
+            settings.scheme, settings.hosts, settings.base_path))
+        self.assertEqual('/opt/stack/data/ca-bundle.pem', settings.cafile)
+        self.assertEqual('https://10.0.0.5/identity', settings.auth_url)
+        self.assertEqual(['ws://10.0.0.5:9000'], settings.websocket_url)
 
     def test_rabbit_leaves_trove_alone(self):
         recorded = self._stack(ZAQAR_TROVE_CONTROL_TRANSPORT='rabbit')

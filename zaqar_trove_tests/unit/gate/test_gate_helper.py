@@ -64,6 +64,15 @@ class TestTransportUrl(base.GateTestCase):
             'u', 'p', 'h', 443, 'https://h/identity', 'p',
             tls=True).startswith('zaqar+https://u:p@h:443/'))
 
+    def test_tls_with_a_ca_bundle_the_driver_trusts(self):
+        self.require_driver()
+        settings = base.parse_transport_url(helper.transport_url(
+            'u', 'p', 'h', 443, 'https://h/identity', 'p', path='messaging',
+            tls=True, cafile='/opt/stack/data/ca-bundle.pem'))
+        self.assertEqual(('https', [('h', 443)], '/messaging'), (
+            settings.scheme, settings.hosts, settings.base_path))
+        self.assertEqual('/opt/stack/data/ca-bundle.pem', settings.cafile)
+
 
 class TestUrlHost(base.GateTestCase):
 
