@@ -59,6 +59,17 @@ KNOWN_LABELS = {
     'ubuntu-noble': 'openstack/devstack .zuul.yaml',
     'nested-virt-ubuntu-noble': 'openstack/trove zuul.d/nodesets.yaml',
 }
+#: Stable branches a variant may check out (override-checkout), and where
+#: the branch was seen: the maintained ones zaqar-tempest-plugin tests.
+KNOWN_STABLE_BRANCHES = {
+    'stable/2026.1': 'openstack/zaqar-tempest-plugin .zuul.yaml (2026-05)',
+}
+#: Projects whose changes must run every job that loads the driver.
+CROSS_GATED = ('openstack/oslo.messaging', 'openstack/python-zaqarclient')
+#: tox envs that load the driver (jobs running them are cross-gated too).
+DRIVER_TOX_ENVS = ('py3', 'local', 'faults', 'all')
+#: Pipelines our project stanza may use besides check and gate.
+OTHER_PIPELINES = ('periodic-weekly',)
 #: The default nodeset of devstack-tempest (devstack-minimal sets it).
 DEFAULT_DEVSTACK_NODESET = 'openstack-single-node-noble'
 #: Files whose change must run the devstack jobs, and files that must not.
@@ -273,13 +284,46 @@ def reference_problems(config, repo_root=REPO_ROOT):
                 problems.append('nodeset %s: group %s names unknown node '
                                 '%s' % (name, group['name'], node))
     problems += _pipeline_problems(config)
+    problems += _variant_problems(config)
+    return problems
+
+
+def _variant_problems(config):
+    """Stable-branch variants and cross-gated libraries."""
+    problems = []
+    for name in config.concrete():
+        job = config.resolved(name)
+        branch = job.get('override-checkout')
+        if branch is not None:
+            if branch not in KNOWN_STABLE_BRANCHES:
+                problems.append('%s: override-checkout %s is not a '
+                                'maintained stable branch we know of (%s)'
+                                % (name, branch,
+                                   ', '.join(sorted(KNOWN_STABLE_BRANCHES))))
+            if 'nodeset' not in config.jobs[name]:
+                problems.append('%s: a stable-branch variant names its '
+                                'nodeset (the branch\'s tested platform)'
+                                % name)
+            if name in config.pipeline_jobs('gate'):
+                problems.append('gate: %s is a stable-branch variant (check '
+                                'only)' % name)
+        loads_driver = config.is_devstack(name) or job['vars'].get(
+            'tox_envlist') in DRIVER_TOX_ENVS
+        if loads_driver:
+            missing = set(CROSS_GATED) - set(job.get('required-projects',
+                                                     []))
+            for project in sorted(missing):
+                problems.append('%s: %s is not a required project (its '
+                                'changes would not run this job)' % (
+                                    name, project))
     return problems
 
 
 def _pipeline_problems(config):
     problems = []
     check, gate = config.pipeline_jobs('check'), config.pipeline_jobs('gate')
-    for pipeline, jobs in (('check', check), ('gate', gate)):
+    others = [(p, config.pipeline_jobs(p)) for p in OTHER_PIPELINES]
+    for pipeline, jobs in [('check', check), ('gate', gate)] + others:
         for name in jobs:
             if name not in config.jobs and name not in EXTERNAL_JOBS:
                 problems.append('%s: unknown job %s' % (pipeline, name))

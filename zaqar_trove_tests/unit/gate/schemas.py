@@ -48,7 +48,8 @@ VARS = {
     'type': 'object',
     'additionalProperties': False,
     'properties': {
-        'tox_envlist': {'enum': ['all', 'py3']},
+        'tox_envlist': {'enum': ['all', 'py3', 'local', 'faults']},
+        'bindep_profile': {'type': 'string', 'pattern': r'^[a-z0-9 ]+$'},
         'tempest_concurrency': {'type': 'integer', 'minimum': 1,
                                 'maximum': 8},
         'tempest_test_regex': {'type': 'string', 'minLength': 1},
@@ -93,6 +94,8 @@ JOB = {
         'nodeset': {'type': 'string', 'minLength': 1},
         'timeout': {'type': 'integer', 'minimum': 600, 'maximum': 10800},
         'voting': {'type': 'boolean'},
+        'override-checkout': {'type': 'string',
+                              'pattern': r'^stable/[\w.-]+$'},
         'required-projects': {
             'type': 'array', 'minItems': 1, 'uniqueItems': True,
             'items': {'type': 'string',
@@ -146,7 +149,8 @@ PROJECT = {
     'type': 'object',
     'additionalProperties': False,
     'required': ['check', 'gate'],
-    'properties': {'check': _PIPELINE, 'gate': _PIPELINE},
+    'properties': {'check': _PIPELINE, 'gate': _PIPELINE,
+                   'periodic-weekly': _PIPELINE},
 }
 
 #: The schema of each stanza type we write.

@@ -37,7 +37,9 @@ GOOD = textwrap.dedent("""\
         abstract: true
         parent: devstack-tempest
         description: An abstract base for the snippets of these tests.
-        required-projects: [openstack/zaqar, x/zaqar-trove-tests]
+        required-projects: [openstack/zaqar, x/zaqar-trove-tests,
+                            openstack/oslo.messaging,
+                            openstack/python-zaqarclient]
         irrelevant-files: ['^doc/.*$', '^.*\\.rst$', '^tox\\.ini$',
                            '^test-requirements\\.txt$',
                            '^zaqar_trove_tests/unit/.*$']
@@ -158,6 +160,45 @@ class TestOurZuulConfig(ZuulTestCase):
             self.assertEqual('', self.config.host_vars(name)[
                 'devstack_plugins']['trove'])
 
+    def test_a_gate_that_gates(self):
+        gate = self.config.pipeline_jobs('gate')
+        check = self.config.pipeline_jobs('check')
+        for env in ('local', 'faults'):
+            name = 'zaqar-trove-tests-tox-' + env
+            job = self.config.resolved(name)
+            self.assertEqual('openstack-tox', self.config.chain(name)[1])
+            self.assertEqual((env, 'test'), (job['vars']['tox_envlist'],
+                                             job['vars']['bindep_profile']))
+            self.assertTrue(self.config.voting(name, gate[name]))
+        # mongodb votes and gates.
+        self.assertTrue(self.config.voting('zaqar-trove-tests-api-mongodb'))
+        self.assertIn('zaqar-trove-tests-api-mongodb', gate)
+        # TLS is on in a job.
+        tls = [n for n in self.config.concrete() if self.config.host_vars(
+            n).get('devstack_localrc', {}).get('ZAQAR_TROVE_TLS') is True]
+        self.assertEqual(['zaqar-trove-tests-rpc-tls'], tls)
+        self.assertTrue(self.config.host_vars(tls[0])['devstack_services'][
+            'tls-proxy'])
+        # Weekly: api, mongodb, rpc and trove.
+        weekly = ('api', 'api-mongodb', 'rpc', 'trove')
+        self.assertEqual({'zaqar-trove-tests-' + n for n in weekly},
+                         set(self.config.pipeline_jobs('periodic-weekly')))
+        # The latest stable branch, api and rpc, in check only.
+        for base_name in ('zaqar-trove-tests-api', 'zaqar-trove-tests-rpc'):
+            name = base_name + '-2026-1'
+            self.assertEqual(base_name, self.config.jobs[name]['parent'])
+            self.assertEqual('stable/2026.1', self.config.resolved(name)[
+                'override-checkout'])
+            self.assertIn(name, check)
+            self.assertNotIn(name, gate)
+        # oslo.messaging and python-zaqarclient changes run every job.
+        for name in self.config.concrete():
+            if name != 'openstack-tox-pep8':
+                projects = self.config.resolved(name)['required-projects']
+                self.assertIn('openstack/oslo.messaging', projects, name)
+                self.assertIn('openstack/python-zaqarclient', projects,
+                              name)
+
     def test_the_trove_job_selects_trv3_and_no_other_job_does(self):
         from zaqar_trove_tests.tests.scenario import test_trove_instance
         ids = ['%s.%s.%s' % (test_trove_instance.__name__, cls.__name__,
@@ -253,6 +294,78 @@ class TestBrokenSnippetsAreCaught(ZuulTestCase):
     def test_irrelevant_files_hiding_a_gate_file(self):
         self.assertCaught(None, 'a change to devstack/plugin.sh would not '
                           'run it', ("'^doc/.*$'", "'^d.*$'"))
+
+    def test_stable_variant_of_an_unknown_branch(self):
+        self.assertCaught(None, 'override-checkout stable/2062.1 is not a '
+                          'maintained stable branch',
+                          ('parent: zaqar-trove-tests-base\n',
+                           'parent: zaqar-trove-tests-base\n'
+                           '    nodeset: openstack-single-node-noble\n'
+                           '    override-checkout: stable/2062.1\n'))
+
+    def test_stable_variant_without_its_nodeset(self):
+        self.assertCaught(None, 'a stable-branch variant names its nodeset',
+                          ('parent: zaqar-trove-tests-base\n',
+                           'parent: zaqar-trove-tests-base\n'
+                           '    override-checkout: stable/2026.1\n'))
+
+    def test_stable_variant_in_gate(self):
+        self.assertCaught(None, 'gate: zaqar-trove-tests-api is a '
+                          'stable-branch variant',
+                          ('parent: zaqar-trove-tests-base\n',
+                           'parent: zaqar-trove-tests-base\n'
+                           '    nodeset: openstack-single-node-noble\n'
+                           '    override-checkout: stable/2026.1\n'))
+
+    def test_misspelt_override_checkout(self):
+        self.assertCaught(None, "'override_checkout' was unexpected",
+                          ('parent: zaqar-trove-tests-base\n',
+                           'parent: zaqar-trove-tests-base\n'
+                           '    override_checkout: stable/2026.1\n'))
+
+    def test_driver_library_not_cross_gated(self):
+        self.assertCaught(None, 'openstack/oslo.messaging is not a '
+                          'required project',
+                          ('                        openstack/oslo.'
+                           'messaging,\n', ''))
+
+    def test_tox_job_loading_the_driver_not_cross_gated(self):
+        self.assertCaught(
+            GOOD.replace('check: {jobs: [', 'check: {jobs: [zaqar-trove-'
+                         'tests-tox-local, ') + textwrap.dedent("""\
+                - job:
+                    name: zaqar-trove-tests-tox-local
+                    parent: openstack-tox
+                    description: tox -e local without the libraries.
+                    vars: {tox_envlist: local, bindep_profile: test}
+                """), 'zaqar-trove-tests-tox-local: openstack/python-'
+            'zaqarclient is not a required project')
+
+    def test_unknown_tox_env(self):
+        self.assertCaught(
+            GOOD.replace('check: {jobs: [', 'check: {jobs: [zaqar-trove-'
+                         'tests-tox-x, ') + textwrap.dedent("""\
+                - job:
+                    name: zaqar-trove-tests-tox-x
+                    parent: openstack-tox
+                    description: tox -e lokal, an env tox.ini lacks.
+                    vars: {tox_envlist: lokal}
+                """), "'lokal' is not one of")
+
+    def test_unknown_job_in_the_periodic_pipeline(self):
+        self.assertCaught(None, 'periodic-weekly: unknown job '
+                          'zaqar-trove-tests-apii',
+                          ('    gate: {jobs: [zaqar-trove-tests-api]}\n',
+                           '    gate: {jobs: [zaqar-trove-tests-api]}\n'
+                           '    periodic-weekly: {jobs: '
+                           '[zaqar-trove-tests-apii]}\n'))
+
+    def test_misspelt_pipeline(self):
+        self.assertCaught(None, "'periodic-weekley' was unexpected",
+                          ('    gate: {jobs: [zaqar-trove-tests-api]}\n',
+                           '    gate: {jobs: [zaqar-trove-tests-api]}\n'
+                           '    periodic-weekley: {jobs: '
+                           '[zaqar-trove-tests-api]}\n'))
 
     def test_unknown_tempest_option(self):
         problems = gc.tempest_option_problems(
