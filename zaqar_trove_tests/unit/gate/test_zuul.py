@@ -352,20 +352,19 @@ class TestBrokenSnippetsAreCaught(ZuulTestCase):
                     vars: {tox_envlist: lokal}
                 """), "'lokal' is not one of")
 
+    def _pipeline(self, pipeline, job):
+        gate = '    gate: {jobs: [zaqar-trove-tests-api]}\n'
+        return (gate, gate + '    %s: {jobs: [%s]}\n' % (pipeline, job))
+
     def test_unknown_job_in_the_periodic_pipeline(self):
         self.assertCaught(None, 'periodic-weekly: unknown job '
-                          'zaqar-trove-tests-apii',
-                          ('    gate: {jobs: [zaqar-trove-tests-api]}\n',
-                           '    gate: {jobs: [zaqar-trove-tests-api]}\n'
-                           '    periodic-weekly: {jobs: '
-                           '[zaqar-trove-tests-apii]}\n'))
+                          'zaqar-trove-tests-apii', self._pipeline(
+                              'periodic-weekly', 'zaqar-trove-tests-apii'))
 
     def test_misspelt_pipeline(self):
         self.assertCaught(None, "'periodic-weekley' was unexpected",
-                          ('    gate: {jobs: [zaqar-trove-tests-api]}\n',
-                           '    gate: {jobs: [zaqar-trove-tests-api]}\n'
-                           '    periodic-weekley: {jobs: '
-                           '[zaqar-trove-tests-api]}\n'))
+                          self._pipeline('periodic-weekley',
+                                         'zaqar-trove-tests-api'))
 
     def test_unknown_tempest_option(self):
         problems = gc.tempest_option_problems(
