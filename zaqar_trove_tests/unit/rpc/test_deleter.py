@@ -27,8 +27,8 @@ from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import deleter
 from zaqar_trove_tests.rpc import httpclient
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import local_zaqar
-from zaqar_trove_tests.unit.rpc import test_httpclient
 from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
 
@@ -45,9 +45,8 @@ class TestDeleteAgainstZaqar(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        settings = test_httpclient.make_settings(self.zaqar.http_port,
-                                                 project_id='zt-' + uuid.uuid4(
-                                                 ).hex[:12])
+        settings = fakes.make_settings(
+            self.zaqar.http_port, project_id='zt-' + uuid.uuid4().hex[:12])
         self.settings = settings
         self.client = httpclient.ZaqarClient(settings, auth.make(settings),
                                              str(uuid.uuid4()))
@@ -103,9 +102,9 @@ class TestDeleteAgainstZaqar(testtools.TestCase):
 _KILLED_SENDER = '''
 import os, signal, sys, time, uuid
 from zaqar_trove_tests.rpc import auth, deleter, httpclient
-from zaqar_trove_tests.unit.rpc import test_httpclient
+from zaqar_trove_tests.unit.rpc import fakes
 port, project, queue = sys.argv[1:]
-settings = test_httpclient.make_settings(int(port), project_id=project)
+settings = fakes.make_settings(int(port), project_id=project)
 client = httpclient.ZaqarClient(settings, auth.make(settings),
                                 str(uuid.uuid4()))
 claimed = client.claim(queue, 2)
@@ -121,7 +120,7 @@ class TestDeleteRetries(testtools.TestCase):
 
     def _deleter(self, *script, **query):
         server = self.useFixture(tiny_http.TinyHttp(*script))
-        settings = test_httpclient.make_settings(
+        settings = fakes.make_settings(
             server.port, retry_interval=0.01, max_retry_interval=0.1,
             **query)
         client = httpclient.ZaqarClient(settings, auth.make(settings), 'c')
@@ -194,7 +193,7 @@ class TestSupervised(testtools.TestCase):
 
     def test_an_unexpected_error_does_not_end_the_thread(self):
         client = _OddClient()
-        settings = test_httpclient.make_settings(1)
+        settings = fakes.make_settings(1)
         worker = deleter.Deleter(client, settings)
         self.addCleanup(worker.stop)
         log = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))

@@ -21,7 +21,7 @@ import testtools
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import push
-from zaqar_trove_tests.unit.rpc import test_httpclient
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_ws
 
 
@@ -59,7 +59,7 @@ class TestPushConnection(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.server = self.useFixture(tiny_ws.TinyWs())
-        self.settings = test_httpclient.make_settings(
+        self.settings = fakes.make_settings(
             1, auth='token', token='t', websocket_url=self.server.url,
             retry_interval=0.05, max_retry_interval=0.2)
 
