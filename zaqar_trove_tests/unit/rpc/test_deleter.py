@@ -26,6 +26,7 @@ import testtools
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import deleter
+from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
 from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import local_zaqar
@@ -204,3 +205,78 @@ class TestSupervised(testtools.TestCase):
         self.assertEqual([None, httpclient.delete_suffix(['b'])],
                          client.deleted)
         self.assertIn('Unexpected error deleting', log.output)
+
+
+class _AwayClient:
+    """Zaqar away: deletes are neither written nor answered.
+
+    With ``back_after`` N, the N+1th attempt (the first is ``send``)
+    works. Records the (fake) time of every attempt.
+    """
+
+    def __init__(self, clock, back_after=None):
+        self.clock = clock
+        self.back_after = back_after
+        self.attempts = []
+
+    def send(self, method, queue, suffix):
+        self.attempts.append(self.clock())
+        raise errors.Unreachable('not written')
+
+    def delete(self, queue, ids):
+        self.attempts.append(self.clock())
+        if self.back_after is None or len(self.attempts) <= self.back_after:
+            raise errors.Unreachable('no answer')
+
+
+class TestRetryUntilTheClaimEnds(testtools.TestCase):
+    """The retry loop through ``backoff.Backoff``, on a fake clock."""
+
+    def _run(self, client, clock, expires):
+        settings = fakes.make_settings(retry_interval=0.5,
+                                       max_retry_interval=2)
+        worker = deleter.Deleter(client, settings, clock=clock,
+                                 sleep=clock.sleep)
+        self.addCleanup(worker.stop)
+        worker.add('q', ['a'], expires)
+        self.assertTrue(worker.flush(30))
+
+    def test_retried_with_backoff_until_the_claim_is_about_to_end(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        clock = fakes.Clock()
+        client = _AwayClient(clock)
+        start = clock()
+        deadline = start + 10
+        self._run(client, clock, deadline + deleter.MARGIN)
+        self.assertIn('may be delivered again', log.output)
+        # Pauses double from retry_interval up to max_retry_interval,
+        # each jittered by +-25 %.
+        for n, pause in enumerate(clock.pauses):
+            nominal = min(0.5 * 2 ** n, 2)
+            self.assertTrue(0.75 * nominal <= pause <= 1.25 * nominal,
+                            (n, clock.pauses))
+        # Every attempt before the deadline, the last one close to it:
+        # the next pause (at most 2.5 s) would have crossed it.
+        self.assertEqual(len(clock.pauses) + 2, len(client.attempts))
+        self.assertLess(clock(), deadline)
+        self.assertGreater(clock(), deadline - 2.5)
+        self.assertEqual(clock(), client.attempts[-1])
+
+    def test_a_claim_ending_too_soon_gets_no_retry(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        clock = fakes.Clock()
+        client = _AwayClient(clock)
+        self._run(client, clock, clock() + deleter.MARGIN + 0.1)
+        self.assertEqual([], clock.pauses)
+        self.assertEqual(2, len(client.attempts))
+        self.assertIn('may be delivered again', log.output)
+
+    def test_deleted_once_zaqar_is_back(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        clock = fakes.Clock()
+        client = _AwayClient(clock, back_after=3)
+        self._run(client, clock, clock() + 60)
+        self.assertEqual(4, len(client.attempts))
+        self.assertEqual(2, len(clock.pauses))
+        self.assertNotIn('may be delivered again', log.output)
+        self.assertIn('works again', log.output)
