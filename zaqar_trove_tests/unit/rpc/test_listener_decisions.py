@@ -29,12 +29,16 @@ class _Client:
     def __init__(self, *answers):
         self.answers = list(answers)
         self.claims = 0
+        self.during_claim = None
 
     def ensure_queue(self, queue):
         pass
 
     def claim(self, queue, limit):
         self.claims += 1
+        if self.during_claim is not None:
+            self.during_claim()
+            self.during_claim = None
         return self.answers.pop(0) if self.answers else []
 
 
@@ -101,3 +105,16 @@ class TestCatchUp(testtools.TestCase):
         self.assertFalse(source.catch_up)
         # Pauses triple from poll_min_interval: a handful of reads.
         self.assertLess(client.claims, 12)
+
+    def test_a_push_arriving_during_a_read_is_not_lost(self):
+        # The subscription (re)starts while a read is under way: what was
+        # stored after that read began must be read again.
+        first, second = _message(1), _message(2)
+        client = _Client([first], [second])
+        listener, source = self.listener(client)
+        client.during_claim = lambda: listener._on_push(source, None)
+        listener._on_push(source, first['body'])
+        self.assertEqual([1], [m.message['args']['value']
+                               for m in listener.poll(timeout=5)])
+        self.assertEqual([2], [m.message['args']['value']
+                               for m in listener.poll(timeout=0.5)])
