@@ -27,7 +27,9 @@ delete what was delivered and to pick up anything a lost push missed
 (duplicates are recognised by envelope id). Without push the thread polls
 only while calls are outstanding, pausing from ``poll_min_interval`` up to
 ``poll_max_interval``, and sleeps otherwise. The thread survives any
-input and any error: an unexpected one is logged and the loop goes on.
+input and any error: a read that fails is logged and retried after the
+pauses of ``backoff.Backoff`` -- while calls wait, no longer than
+``poll_max_interval`` nor a quarter of a ``call_monitor_timeout``.
 
 Servers may hold no credentials of this project (another project, or only
 signed URLs) and must never answer with their own credentials to a queue
@@ -323,18 +325,19 @@ class ReplyWaiter:
         """
         try:
             self._drain()
-        except errors.ZaqarError as exc:
-            LOG.warning('Cannot read reply queue %s: %s', self.queue, exc)
-            self._interval = self._settings.poll_max_interval
-        except Exception:
+        except Exception as exc:
             if self._failures is None:
                 self._failures = backoff.Backoff(
                     self._settings.retry_interval,
                     self._settings.max_retry_interval, clock=self._clock)
             pause = self._failures.next()
             self._retry_at = self._clock() + pause
-            LOG.exception('Unexpected error reading reply queue %s; '
-                          'going on in %.1f s', self.queue, pause)
+            if isinstance(exc, errors.ZaqarError):
+                LOG.warning('Cannot read reply queue %s: %s; retrying in '
+                            '%.1f s', self.queue, exc, pause)
+            else:
+                LOG.exception('Unexpected error reading reply queue %s; '
+                              'going on in %.1f s', self.queue, pause)
         else:
             self._failures = self._retry_at = None
 
@@ -350,8 +353,20 @@ class ReplyWaiter:
         else:
             timeout = self._poll_pause() if waiting else None
         if timeout is not None and self._retry_at is not None:
+            # Reading failed: not before the backoff's pause, yet in time
+            # for the replies and heartbeats of the calls that wait.
             timeout = max(timeout, self._retry_at - self._clock())
+            if waiting:
+                timeout = min(timeout, self._longest_pause())
         return timeout
+
+    def _longest_pause(self):
+        """The longest pause between reads while calls wait.
+
+        Heartbeats of call_monitor_timeout must be read in time.
+        """
+        return min([self._settings.poll_max_interval] +
+                   [m / 4.0 for m in self._monitors()])
 
     def _inbox_wait(self, timeout):
         try:
@@ -365,8 +380,7 @@ class ReplyWaiter:
             return settings.poll_min_interval
         pause = self._interval
         self._interval = min(pause * 1.5, settings.poll_max_interval)
-        # Heartbeats of call_monitor_timeout must be read in time.
-        return min([pause] + [m / 4.0 for m in self._monitors()])
+        return min(pause, self._longest_pause())
 
     def _drain(self):
         got = 0

@@ -10,8 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Pure fakes for the driver's unit tests: settings, a clock, ports."""
+"""Pure fakes for the driver's unit tests: settings, a clock, ports.
 
+``Client``, ``Push`` and ``Driver`` stand in for what a listener or a
+reply waiter talks to: scripted answers, every request recorded, no
+process and no socket.
+"""
+
+import heapq
+import itertools
 import socket
 import threading
 
@@ -45,26 +52,154 @@ def free_port():
 class Clock:
     """A monotonic clock that moves only when something sleeps on it.
 
-    Pass ``clock`` as the clock and ``clock.sleep`` as the sleep of the
-    code under test: every pause is recorded in ``pauses`` and moves the
-    time on at once, so nothing really waits and no verdict depends on
-    the machine's speed.
+    Pass ``clock`` as the clock and ``clock.sleep`` as the sleep (or a
+    listener's wait) of the code under test: every pause is recorded in
+    ``pauses`` and moves the time on at once, so nothing really waits and
+    no verdict depends on the machine's speed. ``at(when, event)`` runs
+    ``event()`` when a sleep reaches ``when``; that sleep then ends there,
+    as a wait a push interrupts.
     """
 
     def __init__(self, now=1000.0):
         self.now = now
         self.pauses = []
+        self._events = []
+        self._order = itertools.count()
         self._lock = threading.Lock()
 
     def __call__(self):
         with self._lock:
             return self.now
 
+    def at(self, when, event):
+        with self._lock:
+            heapq.heappush(self._events, (when, next(self._order), event))
+
     def sleep(self, seconds):
         with self._lock:
             self.pauses.append(seconds)
-            self.now += max(0.0, seconds or 0.0)
+            end = self.now + max(0.0, seconds or 0.0)
+            if not self._events or self._events[0][0] > end:
+                self.now = end
+                return False
+            when, _, event = heapq.heappop(self._events)
+            self.now = max(self.now, when)
+        event()
+        return False
 
     def advance(self, seconds):
         with self._lock:
             self.now += seconds
+
+
+class Client:
+    """A scripted Zaqar client; records every request in ``requests``.
+
+    ``script(queue, *steps)``: each claim, pop or list of ``queue`` (None:
+    any queue without its own script) answers the next step -- a list of
+    messages, an exception to raise, or a callable returning either --
+    and ``[]`` once the steps are spent.
+    """
+
+    def __init__(self):
+        self.requests = []
+        self._scripts = {}
+
+    def script(self, queue, *steps):
+        self._scripts.setdefault(queue, []).extend(steps)
+        return self
+
+    def count(self, op, queue=None):
+        return len([r for r in self.requests if r[0] == op and
+                    (queue is None or r[1] == queue)])
+
+    def _answer(self, op, queue, arg=None):
+        self.requests.append((op, queue, arg))
+        steps = self._scripts.get(queue, self._scripts.get(None, []))
+        step = steps.pop(0) if steps else []
+        if callable(step):
+            step = step()
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    def ensure_queue(self, queue, timeout=None):
+        self.requests.append(('ensure', queue, None))
+
+    def delete_queue(self, queue):
+        self.requests.append(('delete_queue', queue, None))
+
+    def claim(self, queue, limit):
+        return self._answer('claim', queue, limit)
+
+    def pop(self, queue, limit):
+        return self._answer('pop', queue, limit)
+
+    def list(self, queue, marker, limit):
+        messages = self._answer('list', queue, marker)
+        return messages, (messages[-1]['id'] if messages else marker)
+
+    def delete(self, queue, ids):
+        self.requests.append(('delete', queue, list(ids)))
+
+
+class Push:
+    """A push client whose pushes the test sends (``push``)."""
+
+    def __init__(self, healthy=True):
+        self.healthy = healthy
+        self.callbacks = {}
+        self.lags = []
+
+    def subscribe(self, queue, callback):
+        self.callbacks.setdefault(queue, []).append(callback)
+
+    def unsubscribe(self, queue, callback):
+        self.callbacks[queue].remove(callback)
+
+    def push(self, queue, body):
+        for callback in list(self.callbacks.get(queue, ())):
+            callback(body)
+
+    def is_lag(self, age, since):
+        return False
+
+    def report_lag(self, queue, age):
+        self.lags.append((queue, age))
+
+
+class Driver:
+    """The driver, as its listeners, reply waiter and messages see it.
+
+    Records posts, replies and background deletes.
+    """
+
+    allowed_remote_exmods = ['zaqar_trove_tests.unit.rpc.fakes']
+
+    def __init__(self, client=None, push=None, **query):
+        self.settings = make_settings(**query)
+        self.client = client or Client()
+        self.push = push
+        self.posts = []
+        self.replies = []
+        self.deletes = []
+
+    def deleter(self):
+        return self
+
+    def add(self, queue, ids, expires):
+        self.deletes.append((queue, list(ids), expires))
+
+    def post(self, queue, bodies, ttl, retry=None, deadline=None,
+             grant=None, data=None):
+        self.posts.append((queue, list(bodies)))
+
+    def send_reply(self, request, body, deadline, raise_errors=False):
+        self.replies.append((request, body, deadline, raise_errors))
+
+    def forget_listener(self, listener):
+        pass
+
+
+class RemoteFault(Exception):
+    """An exception of a module callers allow (``Driver``)."""
