@@ -25,8 +25,16 @@ import threading
 from oslo_config import cfg
 import oslo_messaging as om
 
+from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import names
 from zaqar_trove_tests.rpc import options
 from zaqar_trove_tests.rpc import settings as zsettings
+from zaqar_trove_tests.unit.rpc import tiny_http
+
+#: The reply queue the calls of ``call`` name, and its grant.
+REPLY_QUEUE = names.reply_queue('om', '0' * 32)
+GRANT = tiny_http.GRANT
+_MESSAGE_IDS = itertools.count(1)
 
 
 def make_settings(*ports, **query):
@@ -47,6 +55,28 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def cast(value):
+    """A cast envelope whose argument is ``value``."""
+    return envelope.cast({}, {'method': 'note', 'args': {'value': value}})
+
+
+def call(value, timeout=30.0, monitor=None):
+    """A call envelope whose argument is ``value``."""
+    return envelope.call({}, {'method': 'echo', 'args': {'value': value}},
+                         envelope.new_id(), envelope.new_id(), REPLY_QUEUE,
+                         GRANT, timeout, monitor)
+
+
+def message(body, age=0):
+    """``body`` as a read of Zaqar returns it, ``age`` s after its post."""
+    return {'id': 'm-%d' % next(_MESSAGE_IDS), 'age': age, 'body': body}
+
+
+def values(incoming):
+    """The arguments of what a listener handed over."""
+    return [m.message['args']['value'] for m in incoming]
 
 
 class Clock:
@@ -98,23 +128,36 @@ class Client:
     ``script(queue, *steps)``: each claim, pop or list of ``queue`` (None:
     any queue without its own script) answers the next step -- a list of
     messages, an exception to raise, or a callable returning either --
-    and ``[]`` once the steps are spent.
+    and ``[]`` once the steps are spent. Requests are recorded as ``(op,
+    queue, argument, clock())`` (``clock``: a ``Clock``, or None).
     """
 
-    def __init__(self):
+    def __init__(self, clock=None):
         self.requests = []
+        self._clock = clock
         self._scripts = {}
 
     def script(self, queue, *steps):
         self._scripts.setdefault(queue, []).extend(steps)
         return self
 
+    def made(self, op, queue=None):
+        """The requests ``op`` (on ``queue``) made, in order."""
+        return [r for r in self.requests
+                if r[0] == op and queue in (None, r[1])]
+
     def count(self, op, queue=None):
-        return len([r for r in self.requests if r[0] == op and
-                    (queue is None or r[1] == queue)])
+        return len(self.made(op, queue))
+
+    def times(self, op, queue=None):
+        return [r[3] for r in self.made(op, queue)]
+
+    def _record(self, op, queue, arg=None):
+        self.requests.append((op, queue, arg,
+                              self._clock() if self._clock else None))
 
     def _answer(self, op, queue, arg=None):
-        self.requests.append((op, queue, arg))
+        self._record(op, queue, arg)
         steps = self._scripts.get(queue, self._scripts.get(None, []))
         step = steps.pop(0) if steps else []
         if callable(step):
@@ -124,10 +167,10 @@ class Client:
         return step
 
     def ensure_queue(self, queue, timeout=None):
-        self.requests.append(('ensure', queue, None))
+        self._record('ensure', queue)
 
     def delete_queue(self, queue):
-        self.requests.append(('delete_queue', queue, None))
+        self._record('delete_queue', queue)
 
     def claim(self, queue, limit):
         return self._answer('claim', queue, limit)
@@ -140,7 +183,7 @@ class Client:
         return messages, (messages[-1]['id'] if messages else marker)
 
     def delete(self, queue, ids):
-        self.requests.append(('delete', queue, list(ids)))
+        self._record('delete', queue, list(ids))
 
 
 class Push:
