@@ -19,14 +19,15 @@ fake clock), so every verdict is exact.
 
 import logging
 import queue
+import types
 
 import fixtures
 import oslo_messaging as om
-from oslo_messaging._drivers import common
 import testtools
 
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import incoming
 from zaqar_trove_tests.rpc import reply as zreply
 from zaqar_trove_tests.unit.rpc import fakes
 
@@ -166,10 +167,14 @@ class TestWait(WaiterTestCase):
                          waiter.wait(request['mid'], self.clock() + 1))
 
     def _failure(self, exc):
+        """The caller's wait once the server's endpoint raised ``exc``."""
         waiter = self.waiter()
         request = self.call(waiter)
-        waiter._deliver(envelope.reply(request, failure=(
-            common.serialize_remote_exception((type(exc), exc, None)))))
+        server = types.SimpleNamespace(driver=self.driver)
+        incoming.RpcIncoming(server, request).reply(
+            failure=(type(exc), exc, None))
+        [(_, body, _, _)] = self.driver.replies
+        waiter._deliver(body)
         return waiter.wait, request['mid'], self.clock() + 1
 
     def test_an_exception_of_an_allowed_module_keeps_its_type(self):
