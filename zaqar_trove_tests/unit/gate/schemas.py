@@ -48,7 +48,7 @@ VARS = {
     'type': 'object',
     'additionalProperties': False,
     'properties': {
-        'tox_envlist': {'enum': ['all', 'py3']},
+        'tox_envlist': {'enum': ['all', 'py3', 'functional']},
         'tempest_concurrency': {'type': 'integer', 'minimum': 1,
                                 'maximum': 8},
         'tempest_test_regex': {'type': 'string', 'minLength': 1},

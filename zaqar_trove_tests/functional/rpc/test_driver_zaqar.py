@@ -22,9 +22,9 @@ import fixtures
 import oslo_messaging as om
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.functional.rpc import base
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
-from zaqar_trove_tests.unit.rpc import base
 from zaqar_trove_tests.unit.rpc import fakes
 
 

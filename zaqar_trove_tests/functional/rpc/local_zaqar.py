@@ -19,7 +19,7 @@ pipeline for push. It waits until each process owns its port and answers,
 and stops them all on cleanup. ``auth_strategy`` is empty: identity is the
 ``X-Project-ID`` header. Also usable by hand::
 
-    python -m zaqar_trove_tests.unit.rpc.local_zaqar   # prints URLs
+    python -m zaqar_trove_tests.functional.rpc.local_zaqar   # prints URLs
 """
 
 import ctypes
