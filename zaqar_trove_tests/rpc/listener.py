@@ -274,11 +274,11 @@ class ZaqarListener(base.PollStyleListener):
             ids = {i for i in hint.ids if i not in self._ids}
             if not ids and not hint.catch_up:
                 continue        # read before its push was taken
-            if (hint.catch_up or
-                    len(source.pending) + len(ids) > MAX_PENDING):
+            if len(source.pending) + len(ids) > MAX_PENDING:
                 source.catch_up = True
             else:
                 source.pending |= ids
+            source.catch_up = source.catch_up or hint.catch_up
             source.hint_at = hint.at
             self._grace = self._settings.poll_min_interval
 

@@ -238,7 +238,7 @@ class TestPushes(ListenerTestCase):
         self.assertEqual([], listener.poll(timeout=100))
         self.assertEqual(1, len(self.reads('q')))
 
-    def test_a_flood_of_announcements_becomes_one_catch_up(self):
+    def test_a_flood_of_announcements_is_bounded_and_asks_a_catch_up(self):
         listener = self.listener(sources=[('q', 'pop')])
         listener.poll(timeout=1)
         for n in range(zlistener.MAX_PENDING + 5):
@@ -246,7 +246,7 @@ class TestPushes(ListenerTestCase):
         listener._take_pushes()
         source = self.sources['q']
         self.assertTrue(source.catch_up)
-        self.assertEqual(set(), source.pending)
+        self.assertEqual(zlistener.MAX_PENDING, len(source.pending))
 
     def test_a_catch_up_read_that_finds_nothing_is_repeated(self):
         # Zaqar pushes before it stores: a message posted as the
@@ -280,6 +280,55 @@ class TestPushes(ListenerTestCase):
         self.push.push('q', first['body'])
         self.assertEqual([1], fakes.values(listener.poll(timeout=5)))
         self.assertEqual([2], fakes.values(listener.poll(timeout=5)))
+
+    def test_ids_announced_with_a_catch_up_are_kept(self):
+        # A push naming no message came with others: a catch-up read that
+        # finds an earlier announced message must not end the reading
+        # while announced ones wait in the queue.
+        listener = self.listener(sources=[('q', 'claim')])
+        first, second = (fakes.message(fakes.cast(1)),
+                         fakes.message(fakes.cast(2)))
+        self.push.push('q', first['body'])
+
+        def more_pushes():
+            self.push.push('q', None)
+            self.push.push('q', second['body'])
+
+        self.clock.at(self.clock() + 0.001, more_pushes)
+        self.client.script('q', [], [first], [second])
+        self.assertEqual([1], fakes.values(listener.poll(timeout=5)))
+        self.assertEqual([2], fakes.values(listener.poll(timeout=5)))
+
+    def test_a_burst_is_read_to_its_end_whatever_its_ids(self):
+        # Posted in batches of ten faster than they are read: bodies
+        # naming no envelope id, casts that share one, and good casts
+        # between them and last. Each claim takes ``cost`` seconds.
+        shared = fakes.cast('shared')
+        bodies = ([fakes.cast('good-0')] +
+                  [dict(shared, id={'n': n}) for n in range(25)] +
+                  [shared] * 25 + [fakes.cast('good-1')] + ['junk'] * 5 +
+                  [fakes.cast('good-2')])
+        for cost in (0.001, 0.005, 0.02):
+            listener = self.listener(sources=[('q', 'claim')])
+            queue = []
+
+            def claim(limit):
+                self.clock.advance(cost)
+                taken = queue[:limit]
+                del queue[:limit]
+                return taken
+
+            self.client.claim = lambda name, limit: claim(limit)
+            for n in range(0, len(bodies), 10):
+                self.clock.at(self.clock() + 0.01 * (n + 1), lambda n=n: (
+                    queue.extend(fakes.message(b) for b in bodies[n:n + 10]),
+                    [self.push.push('q', b) for b in bodies[n:n + 10]]))
+            got = []
+            while self.clock() < 1060:
+                got += fakes.values(listener.poll(timeout=1, batch_size=10))
+            self.assertEqual([], queue, cost)
+            self.assertEqual(['good-0', 'shared', 'good-1', 'good-2'], got,
+                             cost)
 
     def test_a_full_page_is_read_on_at_once(self):
         listener = self.listener(sources=[('q', 'pop')], push=False)
