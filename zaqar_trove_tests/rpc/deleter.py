@@ -20,10 +20,11 @@ once written the kernel sends it even if the process is killed right
 after, as with rabbit's acknowledgement -- but its answer is read by this
 thread, so the dispatch does not wait for Zaqar to answer. A delete that
 could not be written, or that Zaqar did not answer, is retried here with
-backoff until the claim (which hides the messages from every other
-consumer meanwhile) is about to expire; past that the messages may be
-delivered again, which is logged (a call whose caller gave up is then
-dropped by its deadline; a cast would run twice).
+backoff (``backoff.Backoff``) until the claim (which hides the messages
+from every other consumer meanwhile) is about to expire: no pause ends
+later than ``MARGIN`` before it. Past that the messages may be delivered
+again, which is logged (a call whose caller gave up is then dropped by
+its deadline; a cast would run twice).
 """
 
 import collections
@@ -31,6 +32,7 @@ import logging
 import threading
 import time
 
+from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
 
@@ -43,11 +45,22 @@ MARGIN = 5.0
 
 
 class Deleter:
-    """Sends deletes of claimed messages; one thread reads the answers."""
+    """Sends deletes of claimed messages; one thread reads the answers.
 
-    def __init__(self, client, settings):
+    ``_cond`` (its lock) guards ``_work``, ``_busy`` and ``_stopped``,
+    shared by the listeners' threads (``add``), ``flush``/``stop`` callers
+    and the deleter thread; ``_failing`` is the deleter thread's own.
+
+    :param clock: the monotonic clock the claims' expiries are read on.
+    :param sleep: ``sleep(seconds)`` between retries (default: wait on
+        ``_cond`` unless stopped).
+    """
+
+    def __init__(self, client, settings, clock=time.monotonic, sleep=None):
         self._client = client
         self._settings = settings
+        self._clock = clock
+        self._sleep = sleep or self._wait_unless_stopped
         self._work = collections.deque()
         self._busy = 0
         self._cond = threading.Condition()
@@ -131,8 +144,10 @@ class Deleter:
             except errors.ZaqarError as exc:
                 self._refused(queue, exc)
                 return
-        delay = self._settings.retry_interval
-        while not self._stopped:
+        pauses = backoff.Backoff(self._settings.retry_interval,
+                                 self._settings.max_retry_interval,
+                                 deadline=expires - MARGIN, clock=self._clock)
+        while self._running():
             try:
                 self._client.delete(queue, ids)
                 self._recovered()
@@ -145,14 +160,21 @@ class Deleter:
             except errors.ZaqarError as exc:
                 self._refused(queue, exc)
                 return
-            if time.monotonic() + delay > expires - MARGIN:
+            pause = pauses.next()
+            if pause is None:
                 LOG.error('Could not delete %d claimed message(s) from %s '
                           'before their claim expires: they may be '
                           'delivered again', len(ids), queue)
                 return
-            with self._cond:
-                self._cond.wait_for(lambda: self._stopped, delay)
-            delay = min(delay * 2, self._settings.max_retry_interval)
+            self._sleep(pause)
+
+    def _running(self):
+        with self._cond:
+            return not self._stopped
+
+    def _wait_unless_stopped(self, seconds):
+        with self._cond:
+            self._cond.wait_for(lambda: self._stopped, seconds)
 
     @staticmethod
     def _refused(queue, exc):

@@ -100,7 +100,12 @@ POOL_KEY = 'zt_pool_'
 
 
 class ZaqarDriver(base.BaseDriver):
-    """oslo.messaging driver over Zaqar; see the module docstring."""
+    """oslo.messaging driver over Zaqar; see the module docstring.
+
+    Shared state: ``_lock`` guards ``_waiter``, ``_creating``,
+    ``_deleter`` and ``_pools`` (any caller's thread; never held during a
+    request); everything else is set in ``__init__``.
+    """
 
     def __init__(self, conf, url, default_exchange=None,
                  allowed_remote_exmods=None):
@@ -351,7 +356,8 @@ class ZaqarDriver(base.BaseDriver):
     def _pool_queues(self, exchange, topic):
         queue = names.notification_queue(self._prefix(), exchange, topic)
         now = time.monotonic()
-        cached = self._pools.get(queue)
+        with self._lock:
+            cached = self._pools.get(queue)
         if cached and now - cached[0] < self.settings.pool_refresh_interval:
             return cached[1]
         try:
@@ -363,7 +369,8 @@ class ZaqarDriver(base.BaseDriver):
                        if k.startswith(POOL_KEY) and isinstance(v, str))
         queues = [names.notification_queue(self._prefix(), exchange, topic,
                                            pool) for pool in pools]
-        self._pools[queue] = (now, queues)
+        with self._lock:
+            self._pools[queue] = (now, queues)
         return queues
 
     # -- listening -------------------------------------------------------
@@ -444,7 +451,8 @@ class ZaqarDriver(base.BaseDriver):
             raise om.MessageDeliveryFailure(
                 'Cannot register pool %r on %s: %s' % (pool, queue, exc))
         # This driver's own notifiers see it at once.
-        self._pools.pop(queue, None)
+        with self._lock:
+            self._pools.pop(queue, None)
         return not known
 
     def deleter(self):

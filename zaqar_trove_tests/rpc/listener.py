@@ -46,7 +46,8 @@ pause between reads of an idle listener grows from ``poll_min_interval`` to
 ``poll_max_interval`` (after ``poll_hot_window`` seconds without messages)
 and drops back after a message; fanout queues are then read every
 ``poll_max_interval``. When Zaqar is unreachable the listener logs it
-once and retries with backoff up to ``max_retry_interval``; it never
+once and retries with the pauses of ``backoff.Backoff`` (from
+``retry_interval`` up to ``max_retry_interval``, jittered); it never
 raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
@@ -57,6 +58,10 @@ logged and dropped -- it was removed from the queue when read -- and no
 error leaves ``poll``: oslo's thread would stop). Duplicates (an envelope
 id seen before; across the servers of a topic, ``dedupe``) and calls
 older than their timeout are dropped without reply.
+
+Threads: oslo's poll thread owns the listener and its sources; the push
+thread only hands announcements over (``_Pushes``, one lock) and wakes
+it (see ``ZaqarListener``).
 """
 
 import collections
@@ -68,6 +73,7 @@ import time
 
 from oslo_messaging._drivers import base
 
+from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import dedupe as zdedupe
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
@@ -102,12 +108,20 @@ class Source:
     signed-URL guest may not claim; ``observe`` (fanout): list after a
     marker, remove nothing.
 
-    ``more``: polling, the last read filled its page, read again at once;
-    ``pending``: envelope ids pushed but not yet read (push mode; an id
-    read before its push arrives is never added); ``catch_up``: a push
-    asked for one read without naming a message;
-    ``hint_at``: when a push last named this queue; ``read_at``: when it
-    was last read; ``marker``/``seen``/``primed``: observer state.
+    Owner: the listener's poll thread, for every field (``start`` primes
+    an observed queue before that thread runs). The push thread never
+    touches a source: its announcements wait in ``_Pushes`` until the
+    poll thread takes them (``ZaqarListener._take_pushes``).
+
+    ``queue``, ``mode``: fixed. ``more``: the last read filled its page,
+    read again at once. ``pending``: envelope ids pushes announced and no
+    read found yet (push mode; an id read before its push is taken is
+    never added). ``catch_up``: read once more though no id is pending (a
+    push named no message, a subscription (re)started, or more than
+    ``MAX_PENDING`` were announced). ``hint_at``: when a push last named
+    this queue; ``read_at``: when it was last read. ``refused``: Zaqar
+    refused the last read (logged once). ``marker``, ``primed``,
+    ``seen``: observer state.
     """
 
     def __init__(self, queue, mode='claim'):
@@ -118,17 +132,69 @@ class Source:
         self.catch_up = False
         self.hint_at = 0.0
         self.read_at = 0.0
+        self.refused = False
         self.marker = None
         self.primed = False
         self.seen = collections.OrderedDict()
-        self.callback = None
-        self.refused = False
+
+
+class _Hint:
+    """What pushes announced on one source since the poll thread looked."""
+
+    def __init__(self):
+        self.ids = set()
+        self.catch_up = False
+        self.at = 0.0
+
+
+class _Pushes:
+    """Announcements handed from the push thread to the poll thread.
+
+    ``_lock`` guards ``_hints`` (``{source: _Hint}``): ``add`` runs in
+    the push thread, ``take`` in the poll thread. What one source gathers
+    is bounded: past ``MAX_PENDING`` ids it asks for a catch-up read.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._hints = {}
+
+    def add(self, source, msg_id, at):
+        """A push on ``source`` at ``at`` named ``msg_id`` (or None)."""
+        with self._lock:
+            hint = self._hints.setdefault(source, _Hint())
+            if msg_id is None or len(hint.ids) >= MAX_PENDING:
+                hint.catch_up = True
+            else:
+                hint.ids.add(msg_id)
+            hint.at = at
+
+    def take(self):
+        """``{source: _Hint}`` added since the last ``take``."""
+        with self._lock:
+            hints, self._hints = self._hints, {}
+        return hints
 
 
 class ZaqarListener(base.PollStyleListener):
-    """Reads its sources for ``poll``; see the module docstring."""
+    """Reads its sources for ``poll``; see the module docstring.
 
-    def __init__(self, driver, sources, notifications=False, owned=()):
+    Owner of the state: oslo's poll thread (``poll``), for everything but
+    what follows. ``start`` and ``cleanup`` run in the thread that starts
+    and ends the listener, before the poll thread reads and after it
+    stopped (``_subscriptions`` is theirs alone). The push thread only
+    calls ``_on_push``: ``_pushes`` (its own lock) and ``_wake``.
+    ``_wake`` and ``_stopped`` are Events (``stop`` from any thread);
+    ``_ids`` (``RecentIds``, its own lock) is also used by ``requeue`` in
+    dispatch threads.
+
+    :param clock: the monotonic clock of every decision (a fake in tests).
+    :param wait: ``wait(seconds)`` between reads, returning early when a
+        push or ``stop`` wakes the listener (default: on ``_wake``).
+    """
+
+    def __init__(self, driver, sources, notifications=False, owned=(),
+                 clock=time.monotonic, wait=None):
         super().__init__()
         self.driver = driver
         self.owned = list(owned)
@@ -140,14 +206,19 @@ class ZaqarListener(base.PollStyleListener):
                        ('call', 'cast', 'dq', 'dn'))
         self._dupes = None
         self._buffer = collections.deque()
+        self._clock = clock
+        self._wait = wait or self._wait_for_wake
         self._wake = threading.Event()
         self._stopped = threading.Event()
+        self._pushes = _Pushes()
+        self._subscriptions = []
         self._ids = zincoming.RecentIds()
         self._interval = self._settings.poll_min_interval
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
         self._next_full = 0.0
         self._orphans_at = 0.0
+        self._failures = None
         self._error_delay = 0.0
         self._failing = False
         self._next = 0
@@ -157,7 +228,7 @@ class ZaqarListener(base.PollStyleListener):
     def start(self, push=None):
         """Prepare the queues (best effort) and subscribe them for push."""
         self._push = push
-        self._since = time.monotonic()
+        self._since = self._clock()
         for source in self._sources:
             try:
                 if source.mode == 'observe':
@@ -169,8 +240,9 @@ class ZaqarListener(base.PollStyleListener):
                             source.queue, exc)
         if push is not None:
             for source in self._sources:
-                source.callback = functools.partial(self._on_push, source)
-                push.subscribe(source.queue, source.callback)
+                callback = functools.partial(self._on_push, source)
+                self._subscriptions.append((source.queue, callback))
+                push.subscribe(source.queue, callback)
         fanout = [s for s in self._sources if s.mode == 'observe']
         if fanout and not self._notifications:
             self._dupes = zdedupe.Duplicates(
@@ -192,29 +264,36 @@ class ZaqarListener(base.PollStyleListener):
         return [source.queue for source in self._sources]
 
     def _on_push(self, source, body):
-        msg_id = _envelope_id({'body': body})
-        if msg_id is None or len(source.pending) >= MAX_PENDING:
-            source.catch_up = True
-        elif msg_id in self._ids:
-            return
-        else:
-            source.pending.add(msg_id)
-        source.hint_at = time.monotonic()
-        self._grace = self._settings.poll_min_interval
+        """In the push thread: a message was pushed (None: catch up)."""
+        self._pushes.add(source, _envelope_id({'body': body}), self._clock())
         self._wake.set()
+
+    def _take_pushes(self):
+        """Apply what pushes announced since the last look (poll thread)."""
+        for source, hint in self._pushes.take().items():
+            ids = {i for i in hint.ids if i not in self._ids}
+            if not ids and not hint.catch_up:
+                continue        # read before its push was taken
+            if len(source.pending) + len(ids) > MAX_PENDING:
+                source.catch_up = True
+            else:
+                source.pending |= ids
+            source.catch_up = source.catch_up or hint.catch_up
+            source.hint_at = hint.at
+            self._grace = self._settings.poll_min_interval
 
     # -- oslo's PollStyleListener ----------------------------------------
 
     def poll(self, timeout=None, batch_size=1, batch_timeout=None):
         batch_size = max(1, batch_size or 1)
-        now = time.monotonic()
+        now = self._clock()
         deadline = None if timeout is None else now + timeout
         batch_end = None
         result = []
         while True:
             while self._buffer and len(result) < batch_size:
                 result.append(self._buffer.popleft())
-            now = time.monotonic()
+            now = self._clock()
             if result and batch_end is None:
                 batch_end = now + (batch_timeout or 0)
             if (len(result) >= batch_size or self._stopped.is_set() or
@@ -227,17 +306,19 @@ class ZaqarListener(base.PollStyleListener):
             for end in (deadline, batch_end if result else None):
                 if end is not None:
                     pause = min(pause, max(0.0, end - now))
-            self._wake.wait(pause)
-            self._wake.clear()
+            self._wait(pause)
+
+    def _wait_for_wake(self, pause):
+        self._wake.wait(pause)
+        self._wake.clear()
 
     def stop(self):
         self._stopped.set()
         self._wake.set()
 
     def cleanup(self):
-        if self._push is not None:
-            for source in self._sources:
-                self._push.unsubscribe(source.queue, source.callback)
+        for queue, callback in self._subscriptions:
+            self._push.unsubscribe(queue, callback)
         self.driver.forget_listener(self)
 
     # -- reading ---------------------------------------------------------
@@ -284,13 +365,13 @@ class ZaqarListener(base.PollStyleListener):
     def _pause(self):
         pause = self._idle_pause()
         if self._dupes is not None and self._dupes.waiting:
-            wait = self._dupes.next_at() - time.monotonic()
+            wait = self._dupes.next_at() - self._clock()
             pause = min(pause, ASKING_PAUSE, max(0.0, wait))
         return pause
 
     def _idle_pause(self):
         settings = self._settings
-        now = time.monotonic()
+        now = self._clock()
         if self._error_delay:
             return self._error_delay
         if any(s.more for s in self._sources):
@@ -319,16 +400,23 @@ class ZaqarListener(base.PollStyleListener):
         try:
             return self._fetch(wanted)
         except Exception:
-            self._error_delay = min(
-                (self._error_delay or self._settings.retry_interval) * 2,
-                self._settings.max_retry_interval)
+            self._failed()
             LOG.exception('Unexpected error reading queues %s; going on in '
                           '%.1f s', self.queues, self._error_delay)
             return 0
 
+    def _failed(self):
+        """A read failed: the next pause comes from the backoff."""
+        if self._failures is None:
+            self._failures = backoff.Backoff(
+                self._settings.retry_interval,
+                self._settings.max_retry_interval, clock=self._clock)
+        self._error_delay = self._failures.next()
+
     def _fetch(self, wanted):
+        self._take_pushes()
         found = self._release_held()
-        now = time.monotonic()
+        now = self._clock()
         pushed = self._pushed()
         due = self._due(now)
         if due:
@@ -349,7 +437,7 @@ class ZaqarListener(base.PollStyleListener):
                 if source.mode != 'observe':
                     # A claim whose answer was lost holds what it took,
                     # unannounced, until its TTL passes: read again then.
-                    self._orphans_at = (time.monotonic() +
+                    self._orphans_at = (self._clock() +
                                         httpclient.CLAIM_TTL + 1)
                 break
             except errors.ZaqarError as exc:
@@ -389,25 +477,23 @@ class ZaqarListener(base.PollStyleListener):
             if found >= wanted:
                 break
         if failed:
-            self._error_delay = min(
-                (self._error_delay or self._settings.retry_interval) * 2,
-                self._settings.max_retry_interval)
+            self._failed()
             # Announced messages are forgotten after push_grace, and Zaqar
             # may have lost pushes meanwhile: the first read that works
             # reads every queue.
             self._next_full = 0.0
         elif due:
-            self._error_delay = 0.0
+            self._failures, self._error_delay = None, 0.0
         if found:
             self._interval = self._settings.poll_min_interval
-            self._active_at = time.monotonic()
+            self._active_at = self._clock()
         return found
 
     def _release_held(self):
         """Marked requests nobody else ran, once their window passed."""
         if self._dupes is None:
             return 0
-        now = time.monotonic()
+        now = self._clock()
         released = 0
         for incoming in self._dupes.due(now):
             if incoming.deadline is not None and incoming.deadline <= now:
@@ -456,7 +542,7 @@ class ZaqarListener(base.PollStyleListener):
         # A queue with one reader is claimed too when it may be: Zaqar's
         # pop costs as much as a claim and a delete, its empty read half
         # as much again as an empty claim, and the delete comes later.
-        claimed_at = time.monotonic()
+        claimed_at = self._clock()
         messages = self._client.claim(source.queue, want)
         ids = [m['id'] for m in messages
                if isinstance(m, dict) and isinstance(m.get('id'), str)]
@@ -503,7 +589,7 @@ class ZaqarListener(base.PollStyleListener):
         source.primed = True
 
     def _remember(self, source, messages):
-        now = time.monotonic()
+        now = self._clock()
         fresh = []
         for message in messages:
             if message.get('id') not in source.seen:
@@ -565,10 +651,11 @@ class ZaqarListener(base.PollStyleListener):
             return zincoming.NotificationIncoming(self, body, source.queue)
         left = envelope.remaining(body, age)
         incoming = zincoming.RpcIncoming(
-            self, body, None if left is None else time.monotonic() + left)
+            self, body, None if left is None else self._clock() + left)
         if self._dupes is None:
             return incoming
-        if source.mode == 'claim' and self._dupes.hold(body, incoming):
+        if source.mode == 'claim' and self._dupes.hold(body, incoming,
+                                                       self._clock()):
             LOG.info('Request %s from %s was posted twice: asking the '
                      'other servers of the topic first', body['id'],
                      source.queue)

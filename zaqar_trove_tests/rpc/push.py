@@ -22,25 +22,31 @@ stays in the queue until someone removes it.
 
 With keystone auth the connection authenticates again with a new token
 shortly before its token expires (Zaqar would close it then), keeping
-its subscriptions. The thread reconnects with exponential backoff (with
-jitter, and to the next ``websocket_url``) when the connection breaks,
+its subscriptions. The thread reconnects, after a pause of
+``backoff.Backoff`` (jittered by +-50 %, restarted by a connection that
+worked) and to the next ``websocket_url``, when the connection breaks,
 Zaqar closes it (e.g. a token expired), or half of
 ``push_subscription_ttl`` has passed; then it authenticates again
 (keystone/token), re-subscribes every queue and deletes the previous
 connection's subscriptions (else Zaqar's notifier would post every
 message to the gone connection until they expire). Pings detect dead
 connections. Callbacks must be quick; they run in this thread.
+
+Shared state: ``PushClient._lock`` guards ``_callbacks``, ``_sub_ids``,
+``_ws``, ``_thread``, ``_connected_at`` and ``_suspect`` (consumers' threads
+subscribe, ask ``healthy`` and report lags; the push thread connects);
+everything else of a connection is the push thread's own.
 """
 
 import json
 import logging
-import random
 import ssl
 import threading
 import time
 
 import websocket
 
+from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import errors
 
 LOG = logging.getLogger(__name__)
@@ -62,19 +68,29 @@ AUTH_WAIT = 30
 #: keystoneauth's 120 s, when it fetches a new token by itself.
 REAUTH_MARGIN = 60
 REAUTH_MIN = 10
+#: Jitter of the reconnection pauses: guests cut off together must not
+#: come back in step.
+RECONNECT_JITTER = 0.5
 
 
 class PushClient:
-    """Websocket subscriptions of one driver instance."""
+    """Websocket subscriptions of one driver instance.
 
-    def __init__(self, settings, auth, client_id):
+    :param connect: ``websocket.create_connection`` (or a fake).
+    :param sleep: ``sleep(seconds)`` between connections, True if the
+        client was closed meanwhile (default: wait for ``close``).
+    """
+
+    def __init__(self, settings, auth, client_id, connect=None, sleep=None):
         self._settings = settings
         self._auth = auth
         self._client_id = client_id
+        self._create_connection = connect or websocket.create_connection
+        self._stop = threading.Event()
+        self._sleep = sleep or self._stop.wait
         self._callbacks = {}
         self._sub_ids = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._ws = None
         self._thread = None
         self._suspect = 0.0
@@ -85,7 +101,9 @@ class PushClient:
     @property
     def healthy(self):
         """True while consumers may rely on push (else they poll)."""
-        return self._ws is not None and time.monotonic() >= self._suspect
+        with self._lock:
+            return (self._ws is not None and
+                    time.monotonic() >= self._suspect)
 
     def is_lag(self, age, since):
         """Whether a message ``age`` s old found unannounced shows a lag.
@@ -94,8 +112,10 @@ class PushClient:
         subscribed, monotonic) and after the current connection count.
         """
         posted = time.monotonic() - (age or 0)
+        with self._lock:
+            connected_at = self._connected_at
         return ((age or 0) >= LAG_LIMIT and
-                posted > max(since, self._connected_at) + 1)
+                posted > max(since, connected_at) + 1)
 
     def report_lag(self, queue, age):
         """A consumer read a message (``age`` s old) no push announced.
@@ -106,11 +126,13 @@ class PushClient:
         ``_SUSPECT_TIME`` seconds.
         """
         now = time.monotonic()
-        if now >= self._suspect:
+        with self._lock:
+            trusted, self._suspect = (now >= self._suspect,
+                                      now + _SUSPECT_TIME)
+        if trusted:
             LOG.warning('Zaqar pushes lag (a message on %s waited %s s '
                         'unannounced); polling for %d s', queue, age,
                         _SUSPECT_TIME)
-        self._suspect = now + _SUSPECT_TIME
 
     def subscribe(self, queue, callback):
         """Call ``callback`` for pushes on ``queue``.
@@ -158,7 +180,7 @@ class PushClient:
 
     def _run(self):
         urls = self._settings.websocket_url
-        delay = self._settings.retry_interval
+        pauses = self._reconnect_pauses()
         attempt = 0
         failing = False
         while not self._stop.is_set():
@@ -183,7 +205,7 @@ class PushClient:
                 if failing:
                     LOG.info('Zaqar websocket %s connected again', url)
                 failing = False
-                delay = self._settings.retry_interval
+                pauses = self._reconnect_pauses()
                 self._receive(ws)
             except (websocket.WebSocketException, OSError, ValueError,
                     errors.ZaqarError) as exc:
@@ -208,11 +230,15 @@ class PushClient:
                 # Wake every consumer: without push they must poll.
                 for callback in callbacks:
                     self._call(callback, None)
-            # Jitter: guests cut off together must not come back in step.
-            if self._stop.wait(delay * random.uniform(0.5, 1.5)):
+            if self._sleep(pauses.next()):
                 break
-            delay = min(delay * 2, self._settings.max_retry_interval)
             attempt += 1
+
+    def _reconnect_pauses(self):
+        """Pauses before the next connections: never None (no deadline)."""
+        return backoff.Backoff(self._settings.retry_interval,
+                               self._settings.max_retry_interval,
+                               jitter=RECONNECT_JITTER)
 
     def _connect(self, url):
         sslopt = {}
@@ -229,7 +255,7 @@ class PushClient:
         # validates each authentication with keystone round trips: when
         # many consumers connect at once the handshake and the answer come
         # late, and giving up would only queue another one behind them.
-        ws = websocket.create_connection(
+        ws = self._create_connection(
             url, timeout=max(self._settings.http_timeout, AUTH_WAIT),
             sslopt=sslopt, enable_multithread=True)
         if self._settings.auth_mode in ('keystone', 'token'):

@@ -27,7 +27,9 @@ delete what was delivered and to pick up anything a lost push missed
 (duplicates are recognised by envelope id). Without push the thread polls
 only while calls are outstanding, pausing from ``poll_min_interval`` up to
 ``poll_max_interval``, and sleeps otherwise. The thread survives any
-input and any error: an unexpected one is logged and the loop goes on.
+input and any error: a read that fails is logged and retried after the
+pauses of ``backoff.Backoff`` -- while calls wait, no longer than
+``poll_max_interval`` nor a quarter of a ``call_monitor_timeout``.
 
 Servers may hold no credentials of this project (another project, or only
 signed URLs) and must never answer with their own credentials to a queue
@@ -36,10 +38,12 @@ reply queue that expires ``reply_grant_margin`` to twice that after the
 call's own deadline (``Grants``); a guest keeps nothing useful once its
 call is over.
 
-Shared state: ``_calls`` is written by callers and read by the push and
-waiter threads (dict operations are atomic; each ``_Call`` has its own
-condition); ``_inbox`` is the waiter thread's queue; ``Grants`` has its
-own lock, never held during a request.
+Shared state: ``_calls_lock`` guards ``_calls`` (callers add and remove
+calls, the push and waiter threads look them up); each ``_Call``'s
+``cond`` guards its reply and heartbeat count; ``_inbox`` (a
+``queue.Queue``) carries items to the waiter thread, which owns every
+other field; ``_seen`` (``RecentIds``) has its own lock; ``Grants`` has
+its own lock, never held during a request.
 """
 
 import datetime
@@ -170,53 +174,79 @@ class Grants:
 class ReplyWaiter:
     """Owns the reply queue; created by the driver on the first call.
 
-    ``timeout``: at most this long (s) for creating the queue (the first
-    caller's time left).
+    :param timeout: at most this long (s) for creating the queue (the
+        first caller's time left).
+    :param clock: the monotonic clock of every decision (callers'
+        deadlines are on it).
+    :param thread: False: no waiter thread (tests drive ``_step``).
     """
 
-    def __init__(self, driver, timeout=None):
+    def __init__(self, driver, timeout=None, clock=time.monotonic,
+                 thread=True):
         self._client = driver.client
         self._settings = driver.settings
         self._allowed = driver.allowed_remote_exmods
         self._push = driver.push
+        self._clock = clock
         self.queue = names.reply_queue(self._settings.queue_prefix,
                                        envelope.new_id())
         self.grants = Grants(self._client, self.queue,
                              self._settings.reply_grant_margin)
+        self._calls_lock = threading.Lock()
         self._calls = {}
-        self._active_at = 0.0
-        self._interval = self._settings.poll_min_interval
         self._inbox = queue.Queue()
         self._seen = zincoming.RecentIds()
-        self._since = time.monotonic()
+        self._since = clock()
+        # The waiter thread's own.
+        self._active_at = 0.0
+        self._interval = self._settings.poll_min_interval
+        self._dirty_since = None
+        self._failures = None
+        self._retry_at = None
         self._client.ensure_queue(self.queue, timeout=timeout)
         if self._push is not None:
             self._push.subscribe(self.queue, self._on_push)
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name='zaqar-reply-waiter')
-        self._thread.start()
+        self._thread = None
+        if thread:
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name='zaqar-reply-waiter')
+            self._thread.start()
 
     # -- callers ---------------------------------------------------------
 
     def listen(self, msg_id, reply_key, call_monitor_timeout=None):
-        self._calls[msg_id] = _Call(reply_key, call_monitor_timeout)
+        with self._calls_lock:
+            self._calls[msg_id] = _Call(reply_key, call_monitor_timeout)
         self._inbox.put(_KICK)
 
     def unlisten(self, msg_id):
-        self._calls.pop(msg_id, None)
+        with self._calls_lock:
+            self._calls.pop(msg_id, None)
+
+    def _call(self, msg_id):
+        with self._calls_lock:
+            return self._calls.get(msg_id)
+
+    def _monitors(self):
+        with self._calls_lock:
+            return [c.monitor for c in self._calls.values() if c.monitor]
+
+    def _waiting(self):
+        with self._calls_lock:
+            return bool(self._calls)
 
     def wait(self, msg_id, deadline):
         """The result of call ``msg_id``; ``deadline`` is monotonic.
 
         :raises: MessagingTimeout, or the remote exception.
         """
-        call = self._calls[msg_id]
+        call = self._call(msg_id)
         monitor = call.monitor or None
         with call.cond:
             beats = call.beats
-            alive_until = time.monotonic() + monitor if monitor else None
+            alive_until = self._clock() + monitor if monitor else None
             while call.reply is None:
-                now = time.monotonic()
+                now = self._clock()
                 if call.beats != beats:
                     LOG.debug('Call-monitor heartbeat for %s', msg_id)
                     beats = call.beats
@@ -244,7 +274,8 @@ class ReplyWaiter:
         if self._push is not None:
             self._push.unsubscribe(self.queue, self._on_push)
         self._inbox.put(_STOP)
-        self._thread.join(10)
+        if self._thread is not None:
+            self._thread.join(10)
         try:
             self._client.delete_queue(self.queue)
         except errors.ZaqarError as exc:
@@ -266,52 +297,76 @@ class ReplyWaiter:
     # -- the waiter thread ----------------------------------------------
 
     def _run(self):
-        dirty_since = None
-        pauses = self._failure_pauses()
-        while True:
-            item = self._next_item(dirty_since)
-            if item is _STOP:
-                return
-            if item is _PUSHED:
-                if dirty_since is None:
-                    dirty_since = time.monotonic()
-                if time.monotonic() - dirty_since < _DRAIN_EVERY:
-                    continue
-            elif item is _KICK:
-                self._active_at = time.monotonic()
-                self._interval = self._settings.poll_min_interval
-                continue
-            try:
-                self._drain()
-                pauses = self._failure_pauses()
-            except errors.ZaqarError as exc:
-                LOG.warning('Cannot read reply queue %s: %s', self.queue,
-                            exc)
-                self._interval = self._settings.poll_max_interval
-            except Exception:
-                # Never let the thread die: every later call would wait
-                # for replies nobody reads.
-                pause = pauses.next() or self._settings.max_retry_interval
+        while self._step(self._inbox_wait(self._wait_time())):
+            pass
+
+    def _step(self, item):
+        """One turn for ``item`` (None: the wait ended); False: stop."""
+        if item is _STOP:
+            return False
+        now = self._clock()
+        if item is _KICK:
+            self._active_at = now
+            self._interval = self._settings.poll_min_interval
+            return True
+        if item is _PUSHED:
+            if self._dirty_since is None:
+                self._dirty_since = now
+            if now - self._dirty_since < _DRAIN_EVERY:
+                return True
+        self._drain_safely()
+        self._dirty_since = None
+        return True
+
+    def _drain_safely(self):
+        """``_drain``; no error ends the thread.
+
+        Every later call would wait for replies nobody reads.
+        """
+        try:
+            self._drain()
+        except Exception as exc:
+            if self._failures is None:
+                self._failures = backoff.Backoff(
+                    self._settings.retry_interval,
+                    self._settings.max_retry_interval, clock=self._clock)
+            pause = self._failures.next()
+            self._retry_at = self._clock() + pause
+            if isinstance(exc, errors.ZaqarError):
+                LOG.warning('Cannot read reply queue %s: %s; retrying in '
+                            '%.1f s', self.queue, exc, pause)
+            else:
                 LOG.exception('Unexpected error reading reply queue %s; '
                               'going on in %.1f s', self.queue, pause)
-                if self._inbox_wait(pause) is _STOP:
-                    return
-            dirty_since = None
+        else:
+            self._failures = self._retry_at = None
 
-    def _failure_pauses(self):
-        return backoff.Backoff(self._settings.retry_interval,
-                               self._settings.max_retry_interval)
-
-    def _next_item(self, dirty_since):
+    def _wait_time(self):
+        """How long to wait for an item (s; None: until one comes)."""
         pushed = self._push is not None and self._push.healthy
+        waiting = self._waiting()
         if pushed:
             # Calls in flight: drain now and then in case pushes lag.
-            timeout = (_DRAIN_DELAY if dirty_since is not None else
-                       self._settings.poll_max_interval if self._calls
+            timeout = (_DRAIN_DELAY if self._dirty_since is not None else
+                       self._settings.poll_max_interval if waiting
                        else self._settings.push_safety_interval)
         else:
-            timeout = self._poll_pause() if self._calls else None
-        return self._inbox_wait(timeout)
+            timeout = self._poll_pause() if waiting else None
+        if timeout is not None and self._retry_at is not None:
+            # Reading failed: not before the backoff's pause, yet in time
+            # for the replies and heartbeats of the calls that wait.
+            timeout = max(timeout, self._retry_at - self._clock())
+            if waiting:
+                timeout = min(timeout, self._longest_pause())
+        return timeout
+
+    def _longest_pause(self):
+        """The longest pause between reads while calls wait.
+
+        Heartbeats of call_monitor_timeout must be read in time.
+        """
+        return min([self._settings.poll_max_interval] +
+                   [m / 4.0 for m in self._monitors()])
 
     def _inbox_wait(self, timeout):
         try:
@@ -321,14 +376,11 @@ class ReplyWaiter:
 
     def _poll_pause(self):
         settings = self._settings
-        if time.monotonic() - self._active_at < settings.poll_hot_window:
+        if self._clock() - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
         pause = self._interval
         self._interval = min(pause * 1.5, settings.poll_max_interval)
-        # Heartbeats of call_monitor_timeout must be read in time.
-        monitors = [c.monitor for c in list(self._calls.values())
-                    if c.monitor]
-        return min([pause] + [m / 4.0 for m in monitors])
+        return min(pause, self._longest_pause())
 
     def _drain(self):
         got = 0
@@ -351,7 +403,7 @@ class ReplyWaiter:
             if ids:
                 self._client.delete(self.queue, ids)
             if got:
-                self._active_at = time.monotonic()
+                self._active_at = self._clock()
                 self._interval = self._settings.poll_min_interval
             if len(messages) < PAGE:
                 return got
@@ -366,7 +418,7 @@ class ReplyWaiter:
             return False
         if not self._seen.add(body['id']):
             return False
-        call = self._calls.get(body['mid'])
+        call = self._call(body['mid'])
         if call is None:
             LOG.debug('Dropped a reply to %s: nobody waits for it',
                       body['mid'])

@@ -11,14 +11,13 @@
 # under the License.
 
 
-"""Deleting claimed messages: by several ids, in the background, retried."""
+"""Deleting claimed messages in the background, retried (no service).
+
+Against a real Zaqar: ``functional/rpc/test_deleter_zaqar.py``.
+"""
 
 import logging
-import signal
-import subprocess
-import sys
 import time
-import uuid
 
 import fixtures
 import testtools
@@ -26,94 +25,11 @@ import testtools
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import deleter
+from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
-from zaqar_trove_tests.unit.rpc import local_zaqar
-from zaqar_trove_tests.unit.rpc import test_httpclient
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
-
-
-class TestDeleteAgainstZaqar(testtools.TestCase):
-    """Against a real (local) Zaqar."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.zaqar = local_zaqar.LocalZaqar()
-        cls.zaqar.setUp()
-        cls.addClassCleanup(cls.zaqar.cleanUp)
-
-    def setUp(self):
-        super().setUp()
-        settings = test_httpclient.make_settings(self.zaqar.http_port,
-                                                 project_id='zt-' + uuid.uuid4(
-                                                 ).hex[:12])
-        self.settings = settings
-        self.client = httpclient.ZaqarClient(settings, auth.make(settings),
-                                             str(uuid.uuid4()))
-        self.addCleanup(self.client.close)
-        self.queue = 'zt-del-' + uuid.uuid4().hex[:8]
-        self.client.ensure_queue(self.queue)
-
-    def _post(self, count):
-        for start in range(0, count, 10):
-            self.client.post(self.queue, self.client.encode_post(
-                [{'n': i} for i in range(start, min(count, start + 10))],
-                60))
-
-    def _total(self):
-        """Messages in the queue, claimed ones included."""
-        _, stats = self.client.request('GET', self.queue, '/stats')
-        return stats['messages']['total']
-
-    def test_delete_several_ids_in_one_request(self):
-        # Regression: the ids were sent comma-encoded (%2C) and Zaqar
-        # deleted nothing as soon as there were two.
-        self._post(3)
-        claimed = self.client.claim(self.queue, 2)
-        self.client.delete(self.queue, [m['id'] for m in claimed])
-        self.assertEqual(1, self._total())
-
-    def test_background_deletes_in_batches(self):
-        self._post(45)
-        the_deleter = deleter.Deleter(self.client, self.settings)
-        self.addCleanup(the_deleter.stop)
-        expires = time.monotonic() + httpclient.CLAIM_TTL
-        for _ in range(3):
-            claimed = self.client.claim(self.queue, 15)
-            the_deleter.add(self.queue, [m['id'] for m in claimed], expires)
-        self.assertTrue(the_deleter.flush(30))
-        self.assertEqual(0, self._total())
-
-    def test_a_sent_delete_survives_its_sender_killed_at_once(self):
-        # The delete is written before the messages are dispatched: a
-        # server SIGKILLed right after still removed them (as rabbit's
-        # acknowledgement does), so no other server runs them later.
-        self._post(3)
-        child = subprocess.run(
-            [sys.executable, '-c', _KILLED_SENDER, str(self.zaqar.http_port),
-             self.settings.project_id, self.queue],
-            capture_output=True, timeout=60)
-        self.assertEqual(-signal.SIGKILL, child.returncode, child.stderr)
-        self.assertEqual(b'claimed 2\n', child.stdout)
-        waiters.wait_until(lambda: self._total() == 1, 10, interval=0.05,
-                           what='the two claimed messages deleted')
-
-
-_KILLED_SENDER = '''
-import os, signal, sys, time, uuid
-from zaqar_trove_tests.rpc import auth, deleter, httpclient
-from zaqar_trove_tests.unit.rpc import test_httpclient
-port, project, queue = sys.argv[1:]
-settings = test_httpclient.make_settings(int(port), project_id=project)
-client = httpclient.ZaqarClient(settings, auth.make(settings),
-                                str(uuid.uuid4()))
-claimed = client.claim(queue, 2)
-print('claimed', len(claimed), flush=True)
-deleter.Deleter(client, settings).add(
-    queue, [m['id'] for m in claimed], time.monotonic() + 60)
-os.kill(os.getpid(), signal.SIGKILL)
-'''
 
 
 class TestDeleteRetries(testtools.TestCase):
@@ -121,7 +37,7 @@ class TestDeleteRetries(testtools.TestCase):
 
     def _deleter(self, *script, **query):
         server = self.useFixture(tiny_http.TinyHttp(*script))
-        settings = test_httpclient.make_settings(
+        settings = fakes.make_settings(
             server.port, retry_interval=0.01, max_retry_interval=0.1,
             **query)
         client = httpclient.ZaqarClient(settings, auth.make(settings), 'c')
@@ -194,7 +110,7 @@ class TestSupervised(testtools.TestCase):
 
     def test_an_unexpected_error_does_not_end_the_thread(self):
         client = _OddClient()
-        settings = test_httpclient.make_settings(1)
+        settings = fakes.make_settings(1)
         worker = deleter.Deleter(client, settings)
         self.addCleanup(worker.stop)
         log = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
@@ -205,3 +121,78 @@ class TestSupervised(testtools.TestCase):
         self.assertEqual([None, httpclient.delete_suffix(['b'])],
                          client.deleted)
         self.assertIn('Unexpected error deleting', log.output)
+
+
+class _AwayClient:
+    """Zaqar away: deletes are neither written nor answered.
+
+    With ``back_after`` N, the N+1th attempt (the first is ``send``)
+    works. Records the (fake) time of every attempt.
+    """
+
+    def __init__(self, clock, back_after=None):
+        self.clock = clock
+        self.back_after = back_after
+        self.attempts = []
+
+    def send(self, method, queue, suffix):
+        self.attempts.append(self.clock())
+        raise errors.Unreachable('not written')
+
+    def delete(self, queue, ids):
+        self.attempts.append(self.clock())
+        if self.back_after is None or len(self.attempts) <= self.back_after:
+            raise errors.Unreachable('no answer')
+
+
+class TestRetryUntilTheClaimEnds(testtools.TestCase):
+    """The retry loop through ``backoff.Backoff``, on a fake clock."""
+
+    def _run(self, client, clock, expires):
+        settings = fakes.make_settings(retry_interval=0.5,
+                                       max_retry_interval=2)
+        worker = deleter.Deleter(client, settings, clock=clock,
+                                 sleep=clock.sleep)
+        self.addCleanup(worker.stop)
+        worker.add('q', ['a'], expires)
+        self.assertTrue(worker.flush(30))
+
+    def test_retried_with_backoff_until_the_claim_is_about_to_end(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        clock = fakes.Clock()
+        client = _AwayClient(clock)
+        start = clock()
+        deadline = start + 10
+        self._run(client, clock, deadline + deleter.MARGIN)
+        self.assertIn('may be delivered again', log.output)
+        # Pauses double from retry_interval up to max_retry_interval,
+        # each jittered by +-25 %.
+        for n, pause in enumerate(clock.pauses):
+            nominal = min(0.5 * 2 ** n, 2)
+            self.assertTrue(0.75 * nominal <= pause <= 1.25 * nominal,
+                            (n, clock.pauses))
+        # Every attempt before the deadline, the last one close to it:
+        # the next pause (at most 2.5 s) would have crossed it.
+        self.assertEqual(len(clock.pauses) + 2, len(client.attempts))
+        self.assertLess(clock(), deadline)
+        self.assertGreater(clock(), deadline - 2.5)
+        self.assertEqual(clock(), client.attempts[-1])
+
+    def test_a_claim_ending_too_soon_gets_no_retry(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
+        clock = fakes.Clock()
+        client = _AwayClient(clock)
+        self._run(client, clock, clock() + deleter.MARGIN + 0.1)
+        self.assertEqual([], clock.pauses)
+        self.assertEqual(2, len(client.attempts))
+        self.assertIn('may be delivered again', log.output)
+
+    def test_deleted_once_zaqar_is_back(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        clock = fakes.Clock()
+        client = _AwayClient(clock, back_after=3)
+        self._run(client, clock, clock() + 60)
+        self.assertEqual(4, len(client.attempts))
+        self.assertEqual(2, len(clock.pauses))
+        self.assertNotIn('may be delivered again', log.output)
+        self.assertIn('works again', log.output)

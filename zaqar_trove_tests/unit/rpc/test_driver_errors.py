@@ -29,7 +29,7 @@ from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
-from zaqar_trove_tests.unit.rpc import local_zaqar
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
 from zaqar_trove_tests.unit.rpc import tiny_ws
@@ -62,7 +62,7 @@ class DriverErrorTestCase(testtools.TestCase):
 class TestUnreachable(DriverErrorTestCase):
 
     def test_cast_without_retry_fails_at_once(self):
-        client = self.client(self.transport(local_zaqar.free_port()),
+        client = self.client(self.transport(fakes.free_port()),
                              retry=0)
         error = self.assertRaises(om.MessageDeliveryFailure, client.cast,
                                   {}, 'm')
@@ -81,7 +81,7 @@ class TestUnreachable(DriverErrorTestCase):
         self.assertEqual(3, len(server.requests))
 
     def test_call_times_out_near_its_timeout(self):
-        client = self.client(self.transport(local_zaqar.free_port()),
+        client = self.client(self.transport(fakes.free_port()),
                              timeout=1)
         started = time.monotonic()
         self.assertRaises(om.MessagingTimeout, client.call, {}, 'm')
@@ -152,7 +152,7 @@ class TestPostedTwice(DriverErrorTestCase):
     def test_a_post_not_written_is_repeated_as_it_was(self):
         server = self.useFixture(tiny_http.TinyHttp(
             Answer(201, {'resources': []})))
-        closed = local_zaqar.free_port()
+        closed = fakes.free_port()
         transport = self.transport(closed)
         transport._driver.client._hosts.append(('127.0.0.1', server.port))
         self.client(transport).cast({}, 'm')
@@ -268,7 +268,7 @@ class TestListenerBackoff(DriverErrorTestCase):
 class TestSecrets(DriverErrorTestCase):
 
     def test_password_never_in_errors_or_logs(self):
-        keystone = local_zaqar.free_port()
+        keystone = fakes.free_port()
         zaqar = self.useFixture(tiny_http.TinyHttp())
         url = ('zaqar://alice:%s@127.0.0.1:%d/?auth_url=http://127.0.0.1:%d'
                '/v3&project_name=rpc&user_domain_name=Default'

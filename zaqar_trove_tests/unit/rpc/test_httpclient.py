@@ -14,16 +14,12 @@
 
 import json
 
-from oslo_config import cfg
-import oslo_messaging as om
 import testtools
 
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import httpclient
-from zaqar_trove_tests.rpc import options
-from zaqar_trove_tests.rpc import settings as zsettings
-from zaqar_trove_tests.unit.rpc import local_zaqar
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
 
@@ -45,24 +41,13 @@ class CountingAuth(auth.TokenAuth):
         self.invalidated += 1
 
 
-def make_settings(*ports, **query):
-    conf = cfg.ConfigOpts()
-    conf([])
-    options.register_opts(conf)
-    params = dict({'auth': 'noauth', 'project_id': 'p', 'http_timeout': 1},
-                  **query)
-    url = 'zaqar://%s/?%s' % (
-        ','.join('127.0.0.1:%d' % p for p in ports),
-        '&'.join('%s=%s' % kv for kv in sorted(params.items())))
-    return zsettings.from_url(conf, om.TransportURL.parse(conf, url))
-
-
 class TestClient(testtools.TestCase):
 
     def client(self, *ports, **query):
         self.auth = CountingAuth()
-        client = httpclient.ZaqarClient(make_settings(*ports, **query),
-                                        self.auth, 'client-id-1234')
+        client = httpclient.ZaqarClient(
+            fakes.make_settings(*ports, **query), self.auth,
+            'client-id-1234')
         self.addCleanup(client.close)
         return client
 
@@ -112,15 +97,15 @@ class TestClient(testtools.TestCase):
 
     def test_failover_to_the_next_host(self):
         server = self.serve(Answer(200, {'messages': []}))
-        dead = local_zaqar.free_port()
+        dead = fakes.free_port()
         client = self.client(dead, server.port)
         self.assertEqual([], client.pop('q1'))
         self.assertEqual([], client.pop('q1'))
         self.assertEqual(2, len(server.requests))
 
     def test_no_host_answers(self):
-        client = self.client(local_zaqar.free_port(),
-                             local_zaqar.free_port())
+        client = self.client(fakes.free_port(),
+                             fakes.free_port())
         error = self.assertRaises(errors.Unreachable, client.pop, 'q1')
         self.assertIn('ConnectionRefusedError', str(error))
 
@@ -168,7 +153,7 @@ class TestClient(testtools.TestCase):
         self.assertEqual([], server.requests)
 
     def test_post_body_is_compact_utf8_json(self):
-        client = self.client(local_zaqar.free_port())
+        client = self.client(fakes.free_port())
         data = client.encode_post([{'x': 'é'}], 61.5)
         self.assertEqual({'messages': [{'ttl': 61, 'body': {'x': 'é'}}]},
                          json.loads(data))

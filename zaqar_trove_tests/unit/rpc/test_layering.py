@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""rpc/ stays extractable; oslo_messaging._drivers is imported only there."""
+"""rpc/ stays extractable; oslo_messaging._drivers is imported only there.
+
+And the unit tests stay pure: nothing under unit/ imports functional/,
+where everything that starts a service (a local Zaqar, the stack) lives.
+"""
 
 import ast
 import os
@@ -22,6 +26,7 @@ from zaqar_trove_tests import rpc
 
 PACKAGE = os.path.dirname(zaqar_trove_tests.__file__)
 RPC = os.path.dirname(rpc.__file__)
+UNIT = os.path.join(PACKAGE, 'unit')
 
 
 def _imports(path):
@@ -59,3 +64,10 @@ class TestLayering(testtools.TestCase):
             for name in _imports(path):
                 self.assertFalse(
                     name.startswith('oslo_messaging._drivers'), (path, name))
+
+    def test_unit_tests_import_nothing_of_the_functional_tests(self):
+        for path in _python_files(UNIT):
+            for name in _imports(path):
+                self.assertFalse(
+                    name.startswith('zaqar_trove_tests.functional'),
+                    (path, name))

@@ -13,15 +13,18 @@
 
 """The push client's connection life against a scripted websocket server."""
 
+import json
+import threading
 import time
 
 import fixtures
 import testtools
+import websocket
 
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import push
-from zaqar_trove_tests.unit.rpc import test_httpclient
+from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_ws
 
 
@@ -59,7 +62,7 @@ class TestPushConnection(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.server = self.useFixture(tiny_ws.TinyWs())
-        self.settings = test_httpclient.make_settings(
+        self.settings = fakes.make_settings(
             1, auth='token', token='t', websocket_url=self.server.url,
             retry_interval=0.05, max_retry_interval=0.2)
 
@@ -132,3 +135,88 @@ class TestPushConnection(testtools.TestCase):
         self.assertEqual([1, 2], [n for n, _ in self.server.actions(
             'subscription_create')])
         self.assertIn(None, self.pushed)
+
+
+class _ClosingWs:
+    """A connection Zaqar closes at once."""
+
+    def __init__(self):
+        self.sent = []
+
+    def settimeout(self, timeout):
+        pass
+
+    def send(self, text):
+        self.sent.append(json.loads(text))
+
+    def recv_data_frame(self, control):
+        raise websocket.WebSocketConnectionClosedException('closed')
+
+    def abort(self):
+        pass
+
+
+class TestReconnectBackoff(testtools.TestCase):
+    """The reconnect loop through ``backoff.Backoff``, with pure fakes.
+
+    ``connect`` plays a script (an exception: that connection fails; a
+    ``_ClosingWs``: it works, then Zaqar closes it); ``sleep`` records
+    the pauses and closes the client when the script is played.
+    """
+
+    def _play(self, *script):
+        self.useFixture(fixtures.FakeLogger())
+        settings = fakes.make_settings(
+            1, websocket_url='ws://127.0.0.1:1,ws://127.0.0.1:2',
+            retry_interval=0.5, max_retry_interval=3)
+        script = list(script)
+        self.urls, self.pauses, self.pushed = [], [], []
+        done = threading.Event()
+
+        def connect(url, **kwargs):
+            self.urls.append(url)
+            step = script.pop(0)
+            if isinstance(step, Exception):
+                raise step
+            return step
+
+        def sleep(pause):
+            self.pauses.append(pause)
+            if not script:
+                client.close()
+                done.set()
+            return not script
+
+        client = push.PushClient(settings, auth.make(settings), 'c',
+                                 connect=connect, sleep=sleep)
+        self.addCleanup(client.close)
+        client.subscribe('q', self.pushed.append)
+        self.assertTrue(done.wait(30), 'the script was not played')
+
+    def assertPauses(self, *steps):
+        """Each pause is ``step`` doublings of 0.5 s (at most 3), +-50 %."""
+        self.assertEqual(len(steps), len(self.pauses), self.pauses)
+        for step, pause in zip(steps, self.pauses):
+            nominal = min(0.5 * 2 ** step, 3)
+            self.assertTrue(0.5 * nominal <= pause <= 1.5 * nominal,
+                            (step, self.pauses))
+
+    def test_failed_connections_back_off_to_the_next_url(self):
+        self._play(*[ConnectionRefusedError()] * 6)
+        self.assertPauses(0, 1, 2, 3, 4, 5)
+        self.assertEqual(['ws://127.0.0.1:1', 'ws://127.0.0.1:2'] * 3,
+                         self.urls)
+        # Each failure wakes the consumer: it polls meanwhile.
+        self.assertEqual([None] * 6, self.pushed)
+
+    def test_a_connection_that_worked_starts_the_backoff_again(self):
+        ws = _ClosingWs()
+        self._play(OSError('refused'), OSError('refused'), ws,
+                   OSError('refused'))
+        self.assertPauses(0, 1, 0, 1)
+        self.assertEqual(['subscription_create'],
+                         [doc['action'] for doc in ws.sent])
+
+    def test_an_unexpected_error_reconnects_with_backoff(self):
+        self._play(RuntimeError('bug'), RuntimeError('bug'))
+        self.assertPauses(0, 1)

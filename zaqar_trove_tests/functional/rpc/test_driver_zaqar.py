@@ -22,10 +22,10 @@ import fixtures
 import oslo_messaging as om
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.functional.rpc import base
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.rpc import names
-from zaqar_trove_tests.unit.rpc import base
-from zaqar_trove_tests.unit.rpc import local_zaqar
+from zaqar_trove_tests.unit.rpc import fakes
 
 
 class TestRpcOverZaqar(base.ZaqarTestCase):
@@ -267,7 +267,7 @@ class TestRpcOverZaqar(base.ZaqarTestCase):
                                for q in self.queue_names()])
 
     def test_failover_to_the_second_http_and_websocket_host(self):
-        dead = local_zaqar.free_port()
+        dead = fakes.free_port()
         transport = self.transport(
             'push', hosts=['127.0.0.1:%d' % dead,
                            '127.0.0.1:%d' % self.zaqar.http_port],

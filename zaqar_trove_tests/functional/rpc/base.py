@@ -21,7 +21,7 @@ from oslo_config import cfg
 import oslo_messaging as om
 import testtools
 
-from zaqar_trove_tests.unit.rpc import local_zaqar
+from zaqar_trove_tests.functional.rpc import local_zaqar
 
 
 def zaqar_url(zaqar, project, delivery='poll', hosts=None, **query):

@@ -19,7 +19,7 @@ pipeline for push. It waits until each process owns its port and answers,
 and stops them all on cleanup. ``auth_strategy`` is empty: identity is the
 ``X-Project-ID`` header. Also usable by hand::
 
-    python -m zaqar_trove_tests.unit.rpc.local_zaqar   # prints URLs
+    python -m zaqar_trove_tests.functional.rpc.local_zaqar   # prints URLs
 """
 
 import ctypes
@@ -27,7 +27,6 @@ import ctypes.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import urllib.request
 import fixtures
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.unit.rpc import fakes
 
 BIN = os.path.dirname(sys.executable)
 
@@ -58,12 +58,6 @@ def _die_with_parent():
     """In the child: get SIGTERM when the test process dies (Linux)."""
     libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def _listening_inodes(port):
@@ -127,15 +121,15 @@ class LocalZaqar(fixtures.Fixture):
         self.dir = tempfile.mkdtemp(prefix='zt-zaqar-')
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.addCleanup(self._stop_all)
-        self.redis_port = free_port()
+        self.redis_port = fakes.free_port()
         redis = self._start('redis', ['redis-server', '--port',
                                       str(self.redis_port), '--bind',
                                       '127.0.0.1', '--save', '',
                                       '--appendonly', 'no', '--dir',
                                       self.dir])
-        self.http_port = free_port()
-        self.ws_port = ws_port = free_port()
-        self.notify_port = notify_port = free_port()
+        self.http_port = fakes.free_port()
+        self.ws_port = ws_port = fakes.free_port()
+        self.notify_port = notify_port = fakes.free_port()
         conf = self._write_conf('wsgi', ws_port, notify_port)
         uri = 'sqlite:///%s' % os.path.join(self.dir, 'zaqar.db')
         with open(os.path.join(self.dir, 'zt_zaqar_wsgi.py'), 'w') as f:
