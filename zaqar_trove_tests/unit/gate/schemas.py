@@ -48,7 +48,8 @@ VARS = {
     'type': 'object',
     'additionalProperties': False,
     'properties': {
-        'tox_envlist': {'enum': ['all', 'py3', 'functional', 'local', 'faults']},
+        'tox_envlist': {'enum': ['all', 'py3', 'functional', 'local',
+                                 'faults']},
         'bindep_profile': {'type': 'string', 'pattern': r'^[a-z0-9 ]+$'},
         'tempest_concurrency': {'type': 'integer', 'minimum': 1,
                                 'maximum': 8},
