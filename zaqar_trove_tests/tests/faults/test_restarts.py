@@ -146,8 +146,10 @@ class WebsocketRestartTest(rpc_base.ZaqarMixin, base.ServiceFaultTest):
         calls_while_down = len(stream.calls.successes_since(polling))
         service.start()
         back = time.monotonic()
+        # Since the kill: a driver may connect again while start() still
+        # waits for the server to answer its readiness probe.
         waiters.wait_until(
-            lambda: len(push_log.messages('connected again', since=back)) >=
+            lambda: len(push_log.messages('connected again', since=down)) >=
             self.DRIVERS, base.RECOVERY_BOUND, interval=0.05,
             what='every driver connected to the websocket again')
         reconnected = time.monotonic()
