@@ -135,14 +135,17 @@ class HostileGuestTest(DeliveryTest):
                     any(p.endswith('/%s/messages' % queue)
                         for p in g['paths']))
 
-    def received_call(self, timeout=CALL_TIMEOUT, **kwargs):
+    def received_call(self, timeout=CALL_TIMEOUT, control=None, **kwargs):
         """The control plane calls g2; g2 pops the request raw.
 
+        :param control: the control plane's transport (default
+            ``self.control``).
         :param kwargs: RPC client options (``call_monitor_timeout``).
         :returns: ``(future of the call, the call envelope)``.
         """
-        client = self.client(self.control, self.thief_target.topic,
-                             timeout=timeout, **kwargs)
+        client = self.client(control or self.control,
+                             self.thief_target.topic, timeout=timeout,
+                             **kwargs)
         value = data_utils.rand_name('for-g2')
         future = self.pool.submit(client.prepare(server='g2').call, {},
                                   'echo', value=value)
