@@ -329,28 +329,32 @@ class TestBrokenSnippetsAreCaught(ZuulTestCase):
                           ('                        openstack/oslo.'
                            'messaging,\n', ''))
 
+    @staticmethod
+    def _with_tox_job(name, description, tox_vars):
+        """GOOD plus a tox job ``name`` in check, without required-projects."""
+        checked = GOOD.replace('check: {jobs: [',
+                               'check: {jobs: [%s, ' % name)
+        return checked + (
+            '- job:\n'
+            '    name: %s\n'
+            '    parent: openstack-tox\n'
+            '    description: %s\n'
+            '    vars: %s\n' % (name, description, tox_vars))
+
     def test_tox_job_loading_the_driver_not_cross_gated(self):
         self.assertCaught(
-            GOOD.replace('check: {jobs: [', 'check: {jobs: [zaqar-trove-'
-                         'tests-tox-local, ') + textwrap.dedent("""\
-                - job:
-                    name: zaqar-trove-tests-tox-local
-                    parent: openstack-tox
-                    description: tox -e local without the libraries.
-                    vars: {tox_envlist: local, bindep_profile: test}
-                """), 'zaqar-trove-tests-tox-local: openstack/python-'
-            'zaqarclient is not a required project')
+            self._with_tox_job('zaqar-trove-tests-tox-local',
+                               'tox -e local without the libraries.',
+                               '{tox_envlist: local, bindep_profile: test}'),
+            'zaqar-trove-tests-tox-local: openstack/python-zaqarclient is '
+            'not a required project')
 
     def test_unknown_tox_env(self):
         self.assertCaught(
-            GOOD.replace('check: {jobs: [', 'check: {jobs: [zaqar-trove-'
-                         'tests-tox-x, ') + textwrap.dedent("""\
-                - job:
-                    name: zaqar-trove-tests-tox-x
-                    parent: openstack-tox
-                    description: tox -e lokal, an env tox.ini lacks.
-                    vars: {tox_envlist: lokal}
-                """), "'lokal' is not one of")
+            self._with_tox_job('zaqar-trove-tests-tox-x',
+                               'tox -e lokal, an env tox.ini lacks.',
+                               '{tox_envlist: lokal}'),
+            "'lokal' is not one of")
 
     def _pipeline(self, pipeline, job):
         gate = '    gate: {jobs: [zaqar-trove-tests-api]}\n'
