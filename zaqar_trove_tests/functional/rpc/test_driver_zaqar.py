@@ -430,11 +430,14 @@ class TestZaqarRestart(base.ZaqarTestCase):
     These tests restart Zaqar's servers: they need their own Zaqar (class).
     """
 
+    def _quick_transport(self, delivery):
+        """A transport that notices outages and recoveries quickly."""
+        return self.transport(delivery, max_retry_interval=0.5,
+                              retry_interval=0.1, push_safety_interval=2)
+
     def _check_restart(self, delivery):
         log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
-        transport = self.transport(delivery, max_retry_interval=0.5,
-                                   retry_interval=0.1,
-                                   push_safety_interval=2)
+        transport = self._quick_transport(delivery)
         self.server(transport, 'restart', 'one')
         client = om.get_rpc_client(transport, om.Target(topic='restart'),
                                    timeout=30)
@@ -462,9 +465,7 @@ class TestZaqarRestart(base.ZaqarTestCase):
         self._check_restart('poll')
 
     def test_push_mode_polls_while_the_websocket_is_down(self):
-        transport = self.transport('push', max_retry_interval=0.5,
-                                   retry_interval=0.1,
-                                   push_safety_interval=2)
+        transport = self._quick_transport('push')
         self.server(transport, 'nows', 'one')
         client = om.get_rpc_client(transport, om.Target(topic='nows'),
                                    timeout=20)
