@@ -16,17 +16,18 @@ The Toxiproxy model, kept small: the proxy listens on 127.0.0.1 and
 forwards each client connection over a connection of its own to one
 upstream (Zaqar's HTTP or websocket API), faithfully unless told to
 inject a fault. ``python -m zaqar_trove_tests.common.faults.proxy
---upstream HOST:PORT [--listen-port 0] [--control-port 0]`` prints
-``{"listen": PORT, "control": PORT}`` once ready and exits when its stdin
-reaches EOF, so it never outlives its parent. Only the standard library
-(and ``fixtures``, for the fixture) is needed.
+--upstream HOST:PORT [--raw] [--listen-port 0] [--control-port 0]``
+prints ``{"listen": PORT, "control": PORT}`` once ready and exits when
+its stdin reaches EOF, so it never outlives its parent. Only the
+standard library (and ``fixtures``, for the fixture) is needed.
 
 HTTP/1.1: each request (Content-Length or chunked body) is forwarded and
 upstream's whole answer (Content-Length, chunked, or until EOF) read
 before it is relayed; keep-alive is kept. A request with ``Upgrade:
 websocket`` is forwarded and its connection becomes a raw two-way pipe:
-no rule applies to it or after it. ``Expect: 100-continue`` is not
-supported.
+no rule applies to it or after it. With ``--raw`` (any protocol, e.g.
+AMQP) every connection is such a pipe from its first byte. ``Expect:
+100-continue`` is not supported.
 
 Rules match the method (``*``: any) and ``re.search`` the request target
 (path and query); the first matching rule takes the request and is spent
@@ -40,12 +41,24 @@ then, instead of relaying the answer:
   connection is closed (FIN).
 - ``drop``: the client connection is closed (FIN) without an answer.
 
-Toxics act on every connection, HTTP or raw:
+Toxics act on every connection, HTTP or raw. A chunk read from one
+side is written to the other when it is due; chunks of one direction
+keep their order (as TCP does), so a late chunk holds back the ones
+behind it:
 
-- ``latency`` (``ms``, ``jitter``): each write, in each direction, waits
-  ``ms`` +/- up to ``jitter`` ms (at least 0); writes of one direction
-  queue behind each other, so a burst waits longer.
-- ``half_open``: a silent partition. Data is read and discarded in both
+- ``latency`` (``ms``, ``jitter``): each chunk, in each direction, is due
+  ``ms`` +/- up to ``jitter`` ms (at least 0) after it was read.
+- ``loss`` (``percent``, ``rto``): a userland proxy cannot drop a TCP
+  segment without breaking the stream, so it shows what the endpoints
+  of a lossy path see: ``percent`` % of the chunks arrive ``rto`` ms
+  (default 200, Linux's minimum retransmission timeout) late.
+- ``slow`` (``seconds``): whatever upstream sends is due ``seconds``
+  late; an HTTP answer is relayed whole, so each request takes that
+  much longer (a slow API), and the client side is not delayed.
+- ``partition``: nothing is written either way until it is cleared, then
+  everything held is, in order (TCP retransmits across a partition that
+  heals); new connections are accepted and held alike.
+- ``half_open``: a silent drop. Data is read and discarded in both
   directions; the proxy closes nothing of its own accord (a close by a
   peer is still passed on). Once cleared, what follows is forwarded.
 - ``reset_all``: an action, not a state: every current connection is
@@ -59,14 +72,15 @@ answers ``{"id": "r1"}``; ``DELETE /faults`` clears every rule and toxic;
 ``POST /toxics/NAME`` (parameters as the body) and ``DELETE
 /toxics/NAME``; ``GET /stats`` answers ``{"accepted": N, "requests":
 {METHOD: N}, "faults": {"r1/status": N, "half_open/drop": N,
-"reset_all/reset": N, "refuse/reset": N}}`` (refused connections are
-counted as accepted too).
+"loss/late": N, "reset_all/reset": N, "refuse/reset": N}}`` (refused
+connections are counted as accepted too).
 """
 
 import argparse
 import http.client
 import http.server
 import json
+import queue
 import random
 import re
 import select
@@ -83,8 +97,11 @@ import fixtures
 MODULE = 'zaqar_trove_tests.common.faults.proxy'
 HOST = '127.0.0.1'
 ACTIONS = ('status', 'stall', 'drop')
-TOXICS = {'latency': {'ms', 'jitter'}, 'half_open': set(),
+TOXICS = {'latency': {'ms', 'jitter'}, 'loss': {'percent', 'rto'},
+          'slow': {'seconds'}, 'partition': set(), 'half_open': set(),
           'reset_all': set(), 'refuse': set()}
+#: Delay (ms) of a lost chunk unless the loss toxic names its ``rto``.
+DEFAULT_RTO = 200
 _MAX_HEAD = 65536
 
 
@@ -211,8 +228,11 @@ class _Link:
 class Proxy:
     """The forwarding and the fault state; thread-safe."""
 
-    def __init__(self, upstream):
+    def __init__(self, upstream, raw=False):
         self.upstream = upstream
+        self.raw = raw
+        self.healed = threading.Event()   # clear while partitioned
+        self.healed.set()
         self.lock = threading.Lock()
         self.rules = []
         self.toxics = {}
@@ -262,6 +282,8 @@ class Proxy:
                 {k: sorted(v) for k, v in TOXICS.items()},))
         if any(float(v) < 0 for v in params.values()):
             raise ValueError('toxic parameters must be >= 0')
+        if float(params.get('percent', 0)) > 100:
+            raise ValueError('loss percent must be <= 100')
         if name == 'reset_all':
             with self.lock:
                 links = list(self.links)
@@ -271,6 +293,8 @@ class Proxy:
             return
         with self.lock:
             self.toxics[name] = {k: float(v) for k, v in params.items()}
+            if name == 'partition':
+                self.healed.clear()
 
     def clear(self, name=None):
         with self.lock:
@@ -279,14 +303,31 @@ class Proxy:
                 self.toxics.clear()
             else:
                 self.toxics.pop(name, None)
+            if 'partition' not in self.toxics:
+                self.healed.set()
 
-    def _deliver(self, link, sock, data):
-        """Send through the toxics; False if half_open swallowed it."""
+    def _delay(self, to_client):
+        """Seconds a chunk read now waits before it is due."""
+        ms = 0.0
         latency = self.toxics.get('latency')
         if latency:
             jitter = latency.get('jitter', 0)
-            delay = latency.get('ms', 0) + random.uniform(-jitter, jitter)
-            time.sleep(max(0, delay) / 1000.0)
+            ms += max(0.0, latency.get('ms', 0) +
+                      random.uniform(-jitter, jitter))
+        loss = self.toxics.get('loss')
+        if loss and random.uniform(0, 100) < loss.get('percent', 0):
+            self._count('faults', 'loss/late')
+            ms += loss.get('rto', DEFAULT_RTO)
+        slow = self.toxics.get('slow')
+        if slow and to_client:
+            ms += slow.get('seconds', 0) * 1000.0
+        return ms / 1000.0
+
+    def _send(self, link, sock, data):
+        """Write a due chunk; False if half_open swallowed it."""
+        while not self.healed.wait(0.1):
+            if link.killed:
+                break
         if link.killed:
             raise _Closed('reset')
         if 'half_open' in self.toxics:
@@ -294,6 +335,11 @@ class Proxy:
             return False
         sock.sendall(data)
         return True
+
+    def _deliver(self, link, sock, data):
+        """Send a whole HTTP message through the toxics (see _send)."""
+        time.sleep(self._delay(sock is link.client))
+        return self._send(link, sock, data)
 
     def accept_forever(self, listener):
         while True:
@@ -319,7 +365,10 @@ class Proxy:
         with self.lock:
             self.links.add(link)
         try:
-            self._serve_http(link)
+            if self.raw:
+                self._pipe(link)
+            else:
+                self._serve_http(link)
         except (_Closed, OSError, ValueError, IndexError):
             pass
         finally:
@@ -397,21 +446,47 @@ class Proxy:
         back.join()
 
     def _copy(self, link, src, dst):
+        """Read src until it ends; a thread writes each chunk when due."""
+        line = queue.SimpleQueue()
+        writer = threading.Thread(target=self._write_line, daemon=True,
+                                  args=(link, line, src, dst))
+        writer.start()
+        due = 0.0
         try:
             while True:
                 data = src.recv(65536)
                 if not data or link.killed:
                     break
-                self._deliver(link, dst, data)
-            if not link.killed:
-                dst.shutdown(socket.SHUT_WR)
+                due = max(due, time.monotonic() +
+                          self._delay(dst is link.client))
+                line.put((due, data))
+        except OSError:
+            self._wake(link, src, dst)
+        line.put((due, None))
+        writer.join()
+
+    def _write_line(self, link, line, src, dst):
+        try:
+            while True:
+                due, data = line.get()
+                time.sleep(max(0.0, due - time.monotonic()))
+                if data is None:
+                    if not link.killed:
+                        dst.shutdown(socket.SHUT_WR)
+                    return
+                self._send(link, dst, data)
         except (_Closed, OSError):
-            if not link.killed:   # wake the other direction
-                for sock in (src, dst):
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+            self._wake(link, src, dst)
+
+    @staticmethod
+    def _wake(link, src, dst):
+        """Unblock both directions of a broken pipe (unless reset)."""
+        if not link.killed:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
 
 class _Control(http.server.BaseHTTPRequestHandler):
@@ -464,10 +539,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--upstream', required=True, type=_address,
                         help='HOST:PORT')
+    parser.add_argument('--raw', action='store_true',
+                        help='pipe bytes, no HTTP parsing (e.g. AMQP)')
     parser.add_argument('--listen-port', type=int, default=0)
     parser.add_argument('--control-port', type=int, default=0)
     args = parser.parse_args(argv)
-    proxy = Proxy(args.upstream)
+    proxy = Proxy(args.upstream, raw=args.raw)
     listener = socket.create_server((HOST, args.listen_port))
     control = http.server.ThreadingHTTPServer((HOST, args.control_port),
                                               _Control)
@@ -491,20 +568,23 @@ class FaultProxy(fixtures.Fixture):
     :param upstream_host: where the proxy connects, e.g. '127.0.0.1'.
     :param upstream_port: the upstream port.
     :param timeout: seconds to wait for the process to be ready.
+    :param raw: pipe bytes without HTTP parsing (any protocol).
     """
 
     host = HOST
 
-    def __init__(self, upstream_host, upstream_port, timeout=20):
+    def __init__(self, upstream_host, upstream_port, timeout=20, raw=False):
         super().__init__()
         self.upstream = '%s:%s' % (upstream_host, upstream_port)
         self.timeout = timeout
+        self.raw = raw
 
     def _setUp(self):
         stderr = tempfile.TemporaryFile()
         self.addCleanup(stderr.close)
         self.process = subprocess.Popen(
-            [sys.executable, '-m', MODULE, '--upstream', self.upstream],
+            [sys.executable, '-m', MODULE, '--upstream', self.upstream] +
+            (['--raw'] if self.raw else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
         self.addCleanup(self._stop)
         ready, _, _ = select.select([self.process.stdout], [], [],

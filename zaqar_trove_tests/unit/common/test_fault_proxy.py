@@ -246,6 +246,8 @@ class TestRules(ProxyTestCase):
                           'flood')
         self.assertRaises(fault_proxy.FaultProxyError, self.proxy.toxic,
                           'latency', ms=10, loss=1)
+        self.assertRaises(fault_proxy.FaultProxyError, self.proxy.toxic,
+                          'loss', percent=101)
         self.assertEqual({}, self.proxy.stats()['faults'])
 
 
@@ -258,6 +260,61 @@ class TestToxics(ProxyTestCase):
         started = time.monotonic()
         self.assertEqual(200, self._call(conn)[0])
         self.assertGreaterEqual(time.monotonic() - started, 0.5)
+
+    def test_loss_makes_chunks_late_by_the_rto(self):
+        conn = self._connection()
+        self.proxy.toxic('loss', percent=0)
+        self.assertEqual(200, self._call(conn)[0])
+        self.assertNotIn('loss/late', self.proxy.stats()['faults'])
+        self.proxy.toxic('loss', percent=100, rto=250)
+        started = time.monotonic()
+        self.assertEqual(200, self._call(conn)[0])
+        self.assertGreaterEqual(time.monotonic() - started, 0.5)
+        self.assertEqual(2, self.proxy.stats()['faults']['loss/late'])
+
+    def test_slow_delays_answers_not_requests(self):
+        conn = self._connection()
+        self.proxy.toxic('slow', seconds=3)
+        started = time.monotonic()
+        conn.request('POST', '/v2/queues/q/messages', body=b'{}')
+        waiters.wait_until(lambda: self.upstream.requests, DEADLINE, 0.02,
+                           'the request reaching upstream')
+        self.assertLess(time.monotonic() - started, 3, 'request delayed')
+        self.assertEqual(200, conn.getresponse().status)
+        self.assertGreaterEqual(time.monotonic() - started, 3)
+
+    def test_jittered_chunks_keep_their_order(self):
+        raw = self.useFixture(RawUpstream())
+        proxy = self._proxy(raw.port)
+        sock = self._socket(proxy)
+        sock.sendall(UPGRADE)
+        self.assertEqual(SWITCHED, _recv_exactly(sock, len(SWITCHED)))
+        proxy.toxic('latency', ms=20, jitter=20)
+        sent = b''.join(b'%03d;' % n for n in range(60))
+        for n in range(60):
+            sock.sendall(sent[4 * n:4 * n + 4])
+        self.assertEqual(sent.upper(), _recv_exactly(sock, len(sent)))
+        self.assertEqual(sent, raw.received)
+
+    def test_partition_holds_data_until_healed(self):
+        raw = self.useFixture(RawUpstream())
+        proxy = self._proxy(raw.port)
+        sock = self._socket(proxy)
+        sock.sendall(UPGRADE)
+        self.assertEqual(SWITCHED, _recv_exactly(sock, len(SWITCHED)))
+        proxy.toxic('partition')
+        sock.sendall(b'held')
+        raw.push(b'held too;')
+        late = self._socket(proxy)
+        late.sendall(UPGRADE)
+        self._assert_silent(sock)
+        self._assert_silent(late)
+        self.assertEqual(b'', raw.received)
+        proxy.clear_toxic('partition')
+        sock.settimeout(DEADLINE)
+        self.assertEqual(b'held too;HELD', _recv_exactly(sock, 13))
+        self.assertEqual(SWITCHED, _recv_exactly(late, len(SWITCHED)))
+        self.assertEqual({}, proxy.stats()['faults'])
 
     def test_half_open_silences_http_until_cleared(self):
         conn = self._connection()
@@ -318,6 +375,26 @@ class TestToxics(ProxyTestCase):
         self.assertEqual({'refuse/reset': 1}, self.proxy.stats()['faults'])
         self.proxy.clear_toxic('refuse')
         self.assertEqual(200, self._call(self._connection())[0])
+
+
+class TestRaw(ProxyTestCase):
+
+    def test_raw_pipes_any_protocol(self):
+        raw = self.useFixture(RawUpstream())
+        hello = b'AMQP\x00\x00\x09\x01\r\n\r\n'
+        http_proxy = self._proxy(raw.port)
+        sock = self._socket(http_proxy)
+        sock.sendall(hello)
+        self.assertEqual(b'', sock.recv(1), 'not HTTP: closed')
+        proxy = self.useFixture(fault_proxy.FaultProxy('127.0.0.1', raw.port,
+                                                       raw=True))
+        sock = self._socket(proxy)
+        sock.sendall(hello)
+        self.assertEqual(SWITCHED, _recv_exactly(sock, len(SWITCHED)))
+        sock.sendall(b'frame')
+        self.assertEqual(b'FRAME', _recv_exactly(sock, 5))
+        self.assertEqual({'accepted': 1, 'requests': {}, 'faults': {}},
+                         proxy.stats())
 
 
 class TestProcess(testtools.TestCase):
