@@ -27,13 +27,16 @@ import collections
 import json
 import logging
 import time
+from urllib import parse
 
+import fixtures
 import oslo_messaging as om
 from tempest import config
 from tempest.lib import decorators
 from testtools import content
 
 from zaqar_trove_tests.common.faults import ledgers
+from zaqar_trove_tests.common.faults import proxy as fault_proxy
 from zaqar_trove_tests.common.rpc import urls as rpc_urls
 from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.tests.rpc import base as rpc_base
@@ -68,21 +71,24 @@ class FaultTest(rpc_base.RpcTest):
                                         self.os_primary.credentials)
 
     def stream(self, url=None, servers=2, call_timeout=CALL_TIMEOUT,
-               **client_options):
+               server_url=None, interval=0.05, **client_options):
         """Servers of a fresh topic and a ``ledgers.Stream`` to them, started.
 
         Each server and the client have their own transport (their own
         driver instance), as separate hosts would.
+
+        :param server_url: the servers' URL, if not the client's ``url``.
+        :param interval: seconds between requests of each stream thread.
         """
         ledger, calls = ledgers.Ledger(), ledgers.CallLog()
         topic = self.topic('flt')
         for number in range(servers):
             name = 'server-%d' % number
-            self.server(self.transport(url),
+            self.server(self.transport(server_url or url),
                         om.Target(topic=topic, server=name),
                         ledgers.LedgerEndpoint(ledger, name))
         client = self.client(self.transport(url), topic, **client_options)
-        stream = ledgers.Stream(client, ledger, calls,
+        stream = ledgers.Stream(client, ledger, calls, interval=interval,
                                 call_timeout=call_timeout)
         stream.start()
         self.addCleanup(stream.stop)
@@ -103,6 +109,10 @@ class FaultTest(rpc_base.RpcTest):
         row.update(ledgers.report(stream.ledger, stream.calls))
         self.attach_report(row)
         return lost
+
+    def network_path(self, url=None):
+        """A ``NetworkPath`` from a party to the broker, for its URL."""
+        return self.useFixture(NetworkPath(url or self.transport_url()))
 
     def attach_report(self, row):
         """Log the row of the fault table and attach it to the result."""
@@ -187,6 +197,52 @@ class ServiceFaultTest(FaultTest):
         recovery = stream.wait_resumed(back, RECOVERY_BOUND)
         stream.wait_flowing()
         return Interruption(down, back, back + recovery)
+
+
+class NetworkPath(fixtures.Fixture):
+    """The network between one party and the broker: fault proxies.
+
+    ``url`` reaches the broker of the given transport URL through them:
+    a zaqar:// URL's API and ``websocket_url`` each through an HTTP fault
+    proxy, a rabbit:// URL's first host through a raw one. ``toxic`` and
+    ``clear_toxic`` act on every proxy of the path.
+    """
+
+    def __init__(self, url):
+        super().__init__()
+        self.broker_url = url
+
+    def _setUp(self):
+        parts = parse.urlsplit(self.broker_url)
+        if parts.scheme.startswith('zaqar'):
+            api = self._proxy(*rpc_urls.zaqar_host(self.broker_url))
+            query = dict(parse.parse_qsl(parts.query))
+            websocket = query.get('websocket_url')
+            extra = {}
+            if websocket:
+                ws = parse.urlsplit(websocket)
+                ws_proxy = self._proxy(ws.hostname, ws.port)
+                extra['websocket_url'] = '%s://%s:%d%s' % (
+                    ws.scheme, ws_proxy.host, ws_proxy.port, ws.path)
+            self.url = rpc_urls.via(self.broker_url, api.host, api.port,
+                                    **extra)
+        else:
+            host = parse.urlsplit('//' + parts.netloc.split(',')[0])
+            proxy = self._proxy(host.hostname, host.port or 5672, raw=True)
+            self.url = rpc_urls.via(self.broker_url, proxy.host, proxy.port)
+
+    def _proxy(self, host, port, raw=False):
+        proxy = self.useFixture(fault_proxy.FaultProxy(host, port, raw=raw))
+        self.proxies = getattr(self, 'proxies', []) + [proxy]
+        return proxy
+
+    def toxic(self, name, **params):
+        for proxy in self.proxies:
+            proxy.toxic(name, **params)
+
+    def clear_toxic(self, name):
+        for proxy in self.proxies:
+            proxy.clear_toxic(name)
 
 
 class Interruption(collections.namedtuple('Interruption',

@@ -10,29 +10,43 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""FLT-N: the network between the drivers and Zaqar goes bad.
+"""FLT-N: the network between the drivers and their broker goes bad.
 
-Through a fault proxy (common/faults/proxy: a process on loopback,
-placed by pointing a URL at it) rather than by stopping a service, so
-these tests need no control of the stack and run in parallel.
+Through fault proxies (common/faults/proxy: processes on loopback,
+placed by pointing a party's URL at them, ``base.NetworkPath``) rather
+than by stopping a service, so these tests need no control of the stack
+and run in parallel. Each contract runs on zaqar:// and on rabbit:// (the
+control: the same proxy, raw, in front of RabbitMQ), and counts what the
+outage table counts: acknowledged casts lost or run twice, calls' ends.
 
-The push websocket half-open: every frame is swallowed both ways and no
-RST comes, as when a NAT or firewall forgets the connection. Contract:
-each driver notices within 3 * PING s plus the reconnect's own wait
-(its pings go unanswered) and polls meanwhile; calls return their own key
-or raise MessagingTimeout on time; once the path heals every driver
-connects again by itself; every acknowledged cast runs exactly once.
-
-Steps: two servers and a client, each with push through the proxy (HTTP
-straight to Zaqar); the stream flows; the proxy turns half-open; wait
-until each driver logged the loss; 10 more calls; heal; wait until each
-driver connected again; the stream flows; count.
+- A lossy path (``100 +- 50`` ms each way, 5 % of the chunks a
+  retransmission late) between the guests and the broker: every call
+  succeeds within its timeout, nothing lost or run twice.
+- One guest partitioned for 30 s (everything held, then delivered, as TCP
+  does across a partition that heals): its calls end in MessagingTimeout
+  on time, another guest's calls all succeed meanwhile, it serves again
+  after healing without a restart, and every cast acknowledged for it
+  during the partition runs once.
+- The broker slow (every answer 2 s late) for a minute, for every party:
+  calls end by their deadline (success or MessagingTimeout), the
+  process's threads do not pile up, and once it is fast again nothing
+  acknowledged is lost or run twice.
+- The push websocket half-open (zaqar:// only: frames swallowed both
+  ways, no RST, as when a NAT forgets the connection): each driver
+  notices within 3 * PING s plus the reconnect's own wait (its pings go
+  unanswered) and polls meanwhile; once the path heals every driver
+  connects again by itself; every acknowledged cast runs exactly once.
 """
 
+import collections
 import logging
+import sys
+import threading
 import time
+import traceback
 from urllib import parse
 
+from oslo_config import cfg
 from tempest.lib import decorators
 
 from zaqar_trove_tests.common.faults import ledgers
@@ -45,6 +59,176 @@ from zaqar_trove_tests.tests.rpc import base as rpc_base
 #: push_ping_interval (s) of the drivers under test.
 PING = 1
 DRIVERS = 3
+#: The lossy path: latency (ms, each way), its jitter, late chunks (%).
+LATENCY, JITTER, LOSS = 100, 50, 5
+#: Calls that must succeed through the lossy path.
+LOSSY_CALLS = 40
+#: How long (s) one guest stays partitioned.
+PARTITION = 30
+#: How late (s) the slow broker answers, and for how long (s).
+SLOW, SLOW_FOR = 2, 60
+#: RPC servers behind the slow broker.
+SERVERS = 2
+#: Threads the process may gain while the broker is slow, besides the
+#: RPC servers' executor workers (oslo's pool, bounded by
+#: executor_thread_pool_size per server): a pile-up of one thread per
+#: request would pass it within seconds.
+THREAD_ALLOWANCE = 5
+#: The role (see _threads) of an oslo RPC server's executor worker.
+EXECUTOR_WORKER = 'futurist/_thread.py:run'
+#: Seconds between the requests of the lossy path's stream: a guest's
+#: rate. zaqar:// takes one message per claim round trip, so behind
+#: 200 ms round trips its servers fall behind the fault stream's full
+#: rate (README, Faults).
+LOSSY_INTERVAL = 0.5
+
+
+def _threads():
+    """``Counter`` of this process's threads by what they run.
+
+    A thread's role is the first function of its stack outside the
+    threading module (``module:function``).
+    """
+    roles = collections.Counter()
+    for frame in sys._current_frames().values():
+        stack = traceback.extract_stack(frame)
+        outer = [f for f in stack if not f.filename.endswith('threading.py')]
+        roles['%s:%s' % ('/'.join(outer[0].filename.split('/')[-2:]),
+                         outer[0].name) if outer else 'threading'] += 1
+    return roles
+
+
+def _hold(until):
+    """Let a fault last until the monotonic time ``until``."""
+    threading.Event().wait(max(0.0, until - time.monotonic()))
+
+
+class NetworkContract(base.FaultTest):
+
+    def _check_lossy_path(self):
+        guests = self.network_path()
+        stream = self.stream(server_url=guests.url, interval=LOSSY_INTERVAL)
+        stream.wait_flowing()
+        guests.toxic('latency', ms=LATENCY, jitter=JITTER)
+        guests.toxic('loss', percent=LOSS)
+        began = time.monotonic()
+        stream.wait_flowing(count=LOSSY_CALLS)
+        lossy_s = time.monotonic() - began
+        late = sum(p.stats()['faults'].get('loss/late', 0)
+                   for p in guests.proxies)
+        guests.clear_toxic('latency')
+        guests.clear_toxic('loss')
+        lost = self.finish(stream, {
+            'fault': 'guests behind %d+-%d ms, %d %% late chunks' % (
+                LATENCY, JITTER, LOSS),
+            'transport': self.scheme(), 'lossy_s': round(lossy_s, 2),
+            'late_chunks': late})
+        self.assertGreater(late, 0, 'the path lost nothing')
+        self.assert_intact(stream, lost, allowed=(ledgers.OK,))
+
+    def _check_partitioned_guest(self):
+        cut_off, other = self.network_path(), self.network_path()
+        stream = self.stream(servers=1, server_url=cut_off.url)
+        bystander = self.stream(servers=1, server_url=other.url)
+        stream.wait_flowing()
+        bystander.wait_flowing()
+        cut = time.monotonic()
+        cut_off.toxic('partition')
+        _hold(cut + PARTITION)
+        cut_off.clear_toxic('partition')
+        healed = time.monotonic()
+        recovery = stream.wait_resumed(healed, base.RECOVERY_BOUND)
+        stream.wait_flowing()
+        during = [r for r in stream.calls.results()
+                  if r.started >= cut and r.ended < healed]
+        casts_during = len(stream.ledger.acked_since(cut)) - len(
+            stream.ledger.acked_since(healed))
+        row = {'fault': 'one guest partitioned %d s' % PARTITION,
+               'transport': self.scheme(),
+               'recovery_s': round(recovery, 2),
+               'casts_while_cut': casts_during}
+        lost = self.finish(stream, row)
+        lost_by_bystander = self.finish(bystander, {
+            'fault': 'another guest while one is partitioned',
+            'transport': self.scheme()})
+        self.assertTrue(during, 'no call was made during the partition')
+        self.assertEqual({'MessagingTimeout'},
+                         {r.outcome for r in during})
+        self.assertGreater(casts_during, 0, 'no cast sent while cut off')
+        self.assert_intact(stream, lost)
+        self.assert_intact(bystander, lost_by_bystander,
+                           allowed=(ledgers.OK,))
+
+    def _check_slow_broker(self):
+        broker = self.network_path()
+        stream = self.stream(url=broker.url, servers=SERVERS)
+        stream.wait_flowing()
+        before = _threads()
+        slow = time.monotonic()
+        broker.toxic('slow', seconds=SLOW)
+        peak = before
+        while time.monotonic() < slow + SLOW_FOR:
+            now = _threads()
+            if sum(now.values()) > sum(peak.values()):
+                peak = now
+            _hold(time.monotonic() + 0.5)
+        broker.clear_toxic('slow')
+        fast = time.monotonic()
+        recovery = stream.wait_resumed(fast, base.RECOVERY_BOUND)
+        stream.wait_flowing()
+        lost = self.finish(stream, {
+            'fault': 'broker answers %d s late for %d s' % (SLOW, SLOW_FOR),
+            'transport': self.scheme(), 'recovery_s': round(recovery, 2),
+            'calls_while_slow': len(stream.calls.successes_since(slow)) -
+            len(stream.calls.successes_since(fast)),
+            'threads': [sum(before.values()), sum(peak.values())],
+            'thread_growth': dict(peak - before)})
+        workers = peak[EXECUTOR_WORKER] - before[EXECUTOR_WORKER]
+        self.assertLessEqual(
+            workers, SERVERS * cfg.CONF.executor_thread_pool_size,
+            'more executor workers than oslo.messaging allows')
+        others = peak - before
+        others.pop(EXECUTOR_WORKER, None)
+        self.assertLessEqual(sum(others.values()), THREAD_ALLOWANCE,
+                             'threads piled up while the broker was slow: '
+                             '%s' % dict(others))
+        self.assert_intact(stream, lost, resumed=None)
+
+
+class NetworkZaqarTest(rpc_base.ZaqarMixin, NetworkContract):
+
+    @decorators.attr(type='faults')
+    @decorators.idempotent_id('685e3343-7e12-40ff-9ac9-d28661e92782')
+    def test_lossy_path(self):
+        self._check_lossy_path()
+
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('7761339f-7d50-4821-84a9-082ca4848a03')
+    def test_partitioned_guest(self):
+        self._check_partitioned_guest()
+
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('ff79950c-81e4-4c74-85a3-c32167168e9c')
+    def test_slow_broker(self):
+        self._check_slow_broker()
+
+
+class NetworkRabbitTest(rpc_base.RabbitMixin, NetworkContract):
+
+    @decorators.attr(type='faults')
+    @decorators.idempotent_id('e23b28c3-f910-4ee3-86d1-c5c305f449cc')
+    def test_lossy_path(self):
+        self._check_lossy_path()
+
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('e88683ec-2b55-4fde-8ad0-dce9606197a9')
+    def test_partitioned_guest(self):
+        self._check_partitioned_guest()
+
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('5995725c-c631-47ec-871d-180895461261')
+    def test_slow_broker(self):
+        self._check_slow_broker()
 
 
 class WebsocketHalfOpenTest(rpc_base.ZaqarMixin, base.FaultTest):
