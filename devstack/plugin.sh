@@ -126,8 +126,14 @@ function zaqar_trove_mask {
 function install_zaqar_trove {
     setup_develop "$ZAQAR_TROVE_DIR"
     if is_service_enabled ztt-guest && ! is_service_enabled trove; then
-        # shellcheck disable=SC2086 # a list of requirement specifiers
-        pip_install $ZAQAR_TROVE_STANDIN_PIPS
+        # The stand-ins drive Trove's own serializers and guest API: the
+        # Trove under test (Zuul's checkout), never a release from PyPI.
+        if [[ ! -f "$ZAQAR_TROVE_STANDIN_TROVE_DIR/setup.cfg" ]]; then
+            die $LINENO "service ztt-guest needs Trove's checkout in" \
+                "$ZAQAR_TROVE_STANDIN_TROVE_DIR (openstack/trove in the" \
+                "job's required-projects)"
+        fi
+        setup_develop "$ZAQAR_TROVE_STANDIN_TROVE_DIR"
     fi
 }
 
@@ -169,28 +175,50 @@ function configure_zaqar_trove_control {
     fi
 }
 
-# install_zaqar_trove_guest_driver - make each Trove datastore cloud-config
-# install the driver into the guest agent's venv at first boot.
+# build_zaqar_trove_guest_wheels - wheels of the driver (no dependencies:
+# Trove's guest venv has oslo.messaging) and of ZAQAR_TROVE_GUEST_DEPS with
+# their own dependencies under devstack's constraints, served by Apache at
+# /$ZAQAR_TROVE_WHEEL_URL_PATH/ so that guests need no package index.
+function build_zaqar_trove_guest_wheels {
+    local site=zaqar-trove-wheels
+    rm -rf "$ZAQAR_TROVE_WHEEL_DIR"
+    mkdir -p "$ZAQAR_TROVE_WHEEL_DIR"
+    $PYTHON -m pip wheel --no-deps -w "$ZAQAR_TROVE_WHEEL_DIR" \
+        "$ZAQAR_TROVE_DIR"
+    if [[ -n "$ZAQAR_TROVE_GUEST_DEPS" ]]; then
+        # shellcheck disable=SC2086 # a list of requirement specifiers
+        $PYTHON -m pip wheel -w "$ZAQAR_TROVE_WHEEL_DIR" \
+            -c "$ZAQAR_TROVE_GUEST_CONSTRAINTS" $ZAQAR_TROVE_GUEST_DEPS
+    fi
+    chmod -R a+rX "$ZAQAR_TROVE_WHEEL_DIR"
+    sudo tee "$(apache_site_config_for $site)" > /dev/null <<EOF
+Alias /$ZAQAR_TROVE_WHEEL_URL_PATH $ZAQAR_TROVE_WHEEL_DIR
+<Directory $ZAQAR_TROVE_WHEEL_DIR>
+    Options +Indexes
+    Require all granted
+</Directory>
+EOF
+    enable_apache_site $site
+    restart_apache_server
+}
+
+# install_zaqar_trove_guest_driver HOST - make each Trove datastore
+# cloud-config install the driver into the guest agent's venv at first
+# boot; HOST is the controller's address on the guests' network.
 function install_zaqar_trove_guest_driver {
-    local args file merged controller
+    local args file merged
     args=(--mode "$ZAQAR_TROVE_GUEST_INSTALL" --deps "$ZAQAR_TROVE_GUEST_DEPS")
     case "$ZAQAR_TROVE_GUEST_INSTALL" in
         image)
             return 0
             ;;
         controller)
-            rm -rf "$ZAQAR_TROVE_WHEEL_DIR"
-            mkdir -p "$ZAQAR_TROVE_WHEEL_DIR"
-            $PYTHON -m pip wheel --no-deps -w "$ZAQAR_TROVE_WHEEL_DIR" \
-                "$ZAQAR_TROVE_DIR"
-            controller=$(iniget "$TROVE_CONF" DEFAULT controller_address)
-            args+=(--controller "${controller:-$SERVICE_HOST}"
-                --scp-user "$STACK_USER"
-                --ssh-key "$ZAQAR_TROVE_GUEST_SSH_KEY"
-                --wheel-dir "$ZAQAR_TROVE_WHEEL_DIR")
+            build_zaqar_trove_guest_wheels
+            args+=(--wheel-url "http://$1/$ZAQAR_TROVE_WHEEL_URL_PATH/")
             ;;
         pip)
-            args+=(--pip-spec "$ZAQAR_TROVE_GUEST_PIP_SPEC")
+            args+=(--pip-spec "$ZAQAR_TROVE_GUEST_PIP_SPEC"
+                --constraints /opt/upper-constraints.txt)
             ;;
     esac
     for file in "$ZAQAR_TROVE_CLOUDINIT_DIR"/*.cloudinit; do
@@ -225,7 +253,7 @@ function configure_zaqar_trove_guest {
             --dst-port "$ZAQAR_TROVE_WEBSOCKET_PORT" \
             "$TROVE_MGMT_SECURITY_GROUP"
     fi
-    install_zaqar_trove_guest_driver
+    install_zaqar_trove_guest_driver "$host"
 }
 
 # restart_zaqar_trove_control - Trove's extra phase started its services
@@ -239,20 +267,49 @@ function restart_zaqar_trove_control {
     done
 }
 
+# provision_zaqar_trove_guests HOST ID... - per-guest credentials: for each
+# instance, ZAQAR_TROVE_GUEST_CREDENTIALS_DIR/<id>/trove-guestagent.conf
+# (a transport_url without keystone credentials) and zaqar-grants.json
+# (pre-signed URLs for that guest's own queues and a POST on the
+# conductor's topic), minted with the control plane's identity by
+# zaqar_trove_tests.rpc.provision. HOST is where the guests reach Zaqar.
+function provision_zaqar_trove_guests {
+    local host=$1 scheme=zaqar port=$ZAQAR_TROVE_ZAQAR_PORT query=""
+    shift
+    if [[ "$ZAQAR_TROVE_TLS" == True ]]; then
+        scheme=zaqar+https
+        port=$ZAQAR_TROVE_ZAQAR_TLS_PORT
+        query="?cafile=$ZAQAR_TROVE_CAFILE"
+    fi
+    mkdir -p "$ZAQAR_TROVE_GUEST_CREDENTIALS_DIR"
+    chmod 700 "$ZAQAR_TROVE_GUEST_CREDENTIALS_DIR"
+    # The control plane's URL (its password) goes through the environment.
+    ZTT_CONTROL_TRANSPORT_URL=$(zaqar_trove_url "$ZAQAR_TROVE_USER" \
+        "$ZAQAR_TROVE_PASSWORD" "$ZAQAR_TROVE_ZAQAR_HOST" \
+        "$ZAQAR_TROVE_AUTH_URL" False) \
+        $PYTHON -m zaqar_trove_tests.rpc.provision \
+        --out-dir "$ZAQAR_TROVE_GUEST_CREDENTIALS_DIR" \
+        --guest-url "$scheme://$host:$port/$ZAQAR_TROVE_ZAQAR_PATH$query" \
+        --hours "$ZAQAR_TROVE_GUEST_GRANT_HOURS" "$@" > /dev/null ||
+        die $LINENO "could not provision the guests' credentials"
+}
+
 # start_zaqar_trove_standins - guest-agent stand-ins (service ztt-guest)
-# serving Trove's guest API for ZAQAR_TROVE_REMOTE_GUESTS over zaqar://.
+# serving Trove's guest API for ZAQAR_TROVE_REMOTE_GUESTS over zaqar://,
+# each with its own guest's credentials only.
 function start_zaqar_trove_standins {
     if [[ -z "$ZAQAR_TROVE_REMOTE_GUESTS" ]]; then
         die $LINENO "service ztt-guest needs ZAQAR_TROVE_REMOTE_GUESTS"
     fi
+    # shellcheck disable=SC2086 # comma-separated ids, one argument each
+    provision_zaqar_trove_guests "$ZAQAR_TROVE_ZAQAR_HOST" \
+        ${ZAQAR_TROVE_REMOTE_GUESTS//,/ }
     mkdir -p "$(dirname "$ZAQAR_TROVE_STANDIN_CONF")"
-    iniset "$ZAQAR_TROVE_STANDIN_CONF" DEFAULT transport_url "$(zaqar_trove_url \
-        "$ZAQAR_TROVE_GUEST_USER" "$ZAQAR_TROVE_GUEST_PASSWORD" \
-        "$ZAQAR_TROVE_ZAQAR_HOST" "$ZAQAR_TROVE_AUTH_URL" \
-        "$ZAQAR_TROVE_GUEST_WEBSOCKET")"
     iniset "$ZAQAR_TROVE_STANDIN_CONF" DEFAULT control_exchange trove
     iniset "$ZAQAR_TROVE_STANDIN_CONF" zaqar_trove_guest instance_ids \
         "$ZAQAR_TROVE_REMOTE_GUESTS"
+    iniset "$ZAQAR_TROVE_STANDIN_CONF" zaqar_trove_guest credentials_dir \
+        "$ZAQAR_TROVE_GUEST_CREDENTIALS_DIR"
     run_process ztt-guest "${ZAQAR_TROVE_STANDIN_CMD:-$PYTHON -m zaqar_trove_tests.guest --config-file $ZAQAR_TROVE_STANDIN_CONF}"
 }
 
@@ -268,9 +325,9 @@ function write_zaqar_trove_summary {
         if [[ "$ZAQAR_TROVE_GUEST_TRANSPORT" == zaqar ]]; then
             # Trove 26 cannot give a guest grants of its own (README,
             # Findings: trove-shared-guest-credentials).
-            echo "guest credentials: keystone user $ZAQAR_TROVE_GUEST_USER," \
-                "shared by every guest: unsafe against hostile guests" \
-                "(doc/source/security.rst)"
+            echo "Trove guest credentials: keystone user" \
+                "$ZAQAR_TROVE_GUEST_USER, shared by every Trove guest:" \
+                "unsafe against hostile guests (doc/source/security.rst)"
         fi
         if is_service_enabled trove; then
             echo "trove.conf transport_url: $(zaqar_trove_mask \
@@ -279,7 +336,8 @@ function write_zaqar_trove_summary {
                 "$(iniget "$TROVE_GUESTAGENT_CONF" DEFAULT transport_url)")"
         fi
         if is_service_enabled ztt-guest; then
-            echo "stand-ins: $ZAQAR_TROVE_REMOTE_GUESTS"
+            echo "stand-ins: $ZAQAR_TROVE_REMOTE_GUESTS, each with its own" \
+                "pre-signed URLs ($ZAQAR_TROVE_GUEST_CREDENTIALS_DIR/<id>/)"
         fi
     } > "$file"
 }

@@ -17,7 +17,9 @@
 ``cloudinit``  print a Trove datastore cloud-config (``#cloud-config`` YAML)
                with a ``bootcmd`` entry that installs the zaqar:// driver into
                the guest agent's virtualenv before the agent starts (cloud-init
-               runs ``bootcmd`` before ``sysinit.target``, the agent after).
+               runs ``bootcmd`` before ``sysinit.target``, the agent after):
+               offline, from the wheels the controller serves, or from the
+               guest's package index.
 
 Run by devstack's python (stdlib and PyYAML only); never imported by the
 package.
@@ -30,6 +32,8 @@ from urllib import parse
 
 import yaml
 
+#: The driver's distribution (this repository's setup.cfg name).
+DRIVER_DIST = 'zaqar-trove-tests'
 #: ``cloud-init-per`` name of our bootcmd entry; replaced, never duplicated.
 BOOTCMD_NAME = 'zaqar-trove-driver'
 CLOUD_CONFIG_HEADER = '#cloud-config\n'
@@ -66,41 +70,32 @@ def url_host(url):
     return host.partition(':')[0]
 
 
-def guest_install_script(mode, venv, constraints, deps, controller='',
-                         scp_user='', ssh_key='', wheel_dir='',
-                         pip_spec=''):
+def guest_install_script(mode, venv, deps, wheel_url='', pip_spec='',
+                         constraints=''):
     """Bash that installs the driver into the guest agent's venv.
 
-    ``controller`` mode copies the wheel the plugin built on the
-    controller (over ssh, as Trove's dev-mode agent copies Trove's code);
-    ``pip`` mode installs ``pip_spec`` from the guest's package index.
-    Copy attempts are bounded; a failure leaves the agent unable to load
-    the driver, which the instance's console log shows.
+    ``controller`` mode installs from the wheels the plugin built on the
+    controller (the driver and every dependency in ``deps``), which its
+    Apache serves at ``wheel_url``: ``pip --no-index --find-links``, so
+    the guest needs no package index. ``pip`` mode installs ``deps`` and
+    ``pip_spec`` from the guest's package index (with ``constraints``).
+    A failure stops the script (``set -eu``) and leaves the agent unable
+    to load the driver, which the instance's console log shows.
     """
     q = shlex.quote
-    pip = '%s/bin/pip' % venv
+    pip = q('%s/bin/pip' % venv)
     lines = ['set -eu']
-    if deps:
-        lines.append('%s install -c %s %s' % (
-            q(pip), q(constraints), ' '.join(q(d) for d in deps)))
     if mode == 'controller':
-        ssh = ('ssh -i %s -o StrictHostKeyChecking=no '
-               '-o UserKnownHostsFile=/dev/null -o ConnectTimeout=10'
-               % ssh_key)
-        dest = '/var/lib/zaqar-trove-tests'
-        lines += [
-            'mkdir -p %s' % dest,
-            'for n in 1 2 3 4 5 6 7 8 9 10; do',
-            '  rsync -a -e %s %s %s/ && break' % (
-                q(ssh), q('%s@%s:%s/' % (scp_user, controller, wheel_dir)),
-                dest),
-            '  [ "$n" -lt 10 ] || exit 1',
-            '  sleep 6',
-            'done',
-            '%s install --no-deps %s/*.whl' % (q(pip), dest),
-        ]
+        offline = '%s install --no-index --find-links %s --retries 10' % (
+            pip, q(wheel_url))
+        if deps:
+            lines.append('%s %s' % (offline, ' '.join(q(d) for d in deps)))
+        lines.append('%s --no-deps %s' % (offline, q(DRIVER_DIST)))
     elif mode == 'pip':
-        lines.append('%s install --no-deps %s' % (q(pip), q(pip_spec)))
+        if deps:
+            lines.append('%s install -c %s %s' % (
+                pip, q(constraints), ' '.join(q(d) for d in deps)))
+        lines.append('%s install --no-deps %s' % (pip, q(pip_spec)))
     else:
         raise ValueError('unknown guest install mode %r' % mode)
     return '\n'.join(lines) + '\n'
@@ -143,10 +138,7 @@ def _parser():
     c.add_argument('--venv', default='/opt/guest-agent-venv')
     c.add_argument('--constraints', default='/opt/upper-constraints.txt')
     c.add_argument('--deps', default='')
-    c.add_argument('--controller', default='')
-    c.add_argument('--scp-user', default='')
-    c.add_argument('--ssh-key', default='')
-    c.add_argument('--wheel-dir', default='')
+    c.add_argument('--wheel-url', default='')
     c.add_argument('--pip-spec', default='')
     return p
 
@@ -161,19 +153,15 @@ def main(argv=None):
     elif args.command == 'host':
         print(url_host(args.url))
     else:
-        if args.mode == 'controller' and not (
-                args.controller and args.scp_user and args.ssh_key and
-                args.wheel_dir):
-            _parser().error('--mode controller needs --controller, '
-                            '--scp-user, --ssh-key and --wheel-dir')
+        if args.mode == 'controller' and not args.wheel_url:
+            _parser().error('--mode controller needs --wheel-url')
         if args.mode == 'pip' and not args.pip_spec:
             _parser().error('--mode pip needs --pip-spec')
         with open(args.file) as f:
             text = f.read()
         script = guest_install_script(
-            args.mode, args.venv, args.constraints, args.deps.split(),
-            args.controller, args.scp_user, args.ssh_key, args.wheel_dir,
-            args.pip_spec)
+            args.mode, args.venv, args.deps.split(), args.wheel_url,
+            args.pip_spec, args.constraints)
         sys.stdout.write(merge_cloudinit(text, script))
     return 0
 

@@ -13,13 +13,18 @@
 """``python -m zaqar_trove_tests.guest --config-file FILE``.
 
 Serves one guest stand-in per id of ``[zaqar_trove_guest] instance_ids``
-on ``[DEFAULT] transport_url`` (exchange ``control_exchange``, Trove's is
-``trove``) until SIGTERM or SIGINT, then stops them and exits 0. The
+(exchange ``control_exchange``, Trove's is ``trove``) until SIGTERM or
+SIGINT, then stops them and exits 0. Each stand-in uses the
+``transport_url`` of ``credentials_dir/<id>/trove-guestagent.conf`` (the
+per-guest configuration ``zaqar_trove_tests.rpc.provision`` writes: its
+own grants only) or, without ``credentials_dir``, ``[DEFAULT]
+transport_url``. The
 devstack plugin runs it as service ``ztt-guest`` on the multinode job's
 subnode; tempest's ``[zaqar_trove] remote_guest_ids`` names the same ids.
 """
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -28,6 +33,7 @@ from oslo_config import cfg
 
 from zaqar_trove_tests.guest import service
 from zaqar_trove_tests.guest import troveenv
+from zaqar_trove_tests.rpc import provision
 
 LOG = logging.getLogger('zaqar_trove_tests.guest')
 
@@ -41,6 +47,11 @@ GUEST_OPTS = [
                 help="Instance id -> the instance's RPC key (Trove's "
                      'enable_secure_rpc_messaging); an instance without '
                      'one uses plain RPC.'),
+    cfg.StrOpt('credentials_dir',
+               help='A directory of per-guest configurations '
+                    '(<id>/trove-guestagent.conf, written by '
+                    'zaqar_trove_tests.rpc.provision): each stand-in uses '
+                    "its own guest's transport_url."),
     cfg.BoolOpt('report', default=True,
                 help="Send heartbeats and backup updates to Trove's "
                      'conductor, as a guest agent does.'),
@@ -63,9 +74,22 @@ def parse(argv):
     if not conf.zaqar_trove_guest.instance_ids:
         raise SystemExit('[zaqar_trove_guest] instance_ids is empty: '
                          'nothing to serve')
-    if not conf.transport_url:
-        raise SystemExit('[DEFAULT] transport_url is not set')
+    if not (conf.transport_url or conf.zaqar_trove_guest.credentials_dir):
+        raise SystemExit('[DEFAULT] transport_url and [zaqar_trove_guest] '
+                         'credentials_dir are both unset')
     return conf
+
+
+def guest_url(conf, instance_id):
+    """The transport URL of ``instance_id``'s stand-in."""
+    directory = conf.zaqar_trove_guest.credentials_dir
+    if not directory:
+        return conf.transport_url
+    path = os.path.join(directory, instance_id, provision.GUEST_CONF)
+    url = provision.configured_url(path)
+    if not url:
+        raise SystemExit('%s sets no [DEFAULT] transport_url' % path)
+    return url
 
 
 def serve(conf, stop):
@@ -75,7 +99,7 @@ def serve(conf, stop):
     try:
         for instance_id in group.instance_ids:
             guest = service.GuestStandIn(
-                instance_id, conf.transport_url,
+                instance_id, guest_url(conf, instance_id),
                 key=group.instance_keys.get(instance_id),
                 report=group.report, conf=conf)
             guests.append(guest.start())

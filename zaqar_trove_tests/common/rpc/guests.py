@@ -26,19 +26,14 @@ import datetime
 import json
 import os
 
-from zaqar_trove_tests.common.rpc import urls
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import provision
 from zaqar_trove_tests.services import auth
 from zaqar_trove_tests.services import messaging
 
 #: How long minted guest grants live.
 GRANT_LIFETIME = datetime.timedelta(hours=1)
-
-_KEYSTONE_QUERY = ('auth_url', 'project_name', 'project_id',
-                   'project_domain_name', 'project_domain_id',
-                   'user_domain_name', 'user_domain_id', 'auth_mode',
-                   'delivery')
 
 
 def driver(transport):
@@ -71,21 +66,18 @@ def signed_guest_url(transport, url, target, directory, send_topics=()):
 
     :param transport: the control plane's transport, which mints them.
     :param url: any ``zaqar://`` URL of the same Zaqar; its credentials,
-        keystone parameters and delivery are removed (signed guests
-        poll).
+        keystone parameters, websocket and delivery are removed (signed
+        guests poll: ``rpc.provision.guest_url``).
     :param directory: where the grants file is written.
     :returns: ``(guest url, grants)``.
     """
-    expires = (datetime.datetime.now(datetime.timezone.utc) +
-               GRANT_LIFETIME).strftime('%Y-%m-%dT%H:%M:%S')
     grants = driver(transport).share_server_queues(
-        target, expires, send_topics=list(send_topics))
+        target, provision.expiry(GRANT_LIFETIME),
+        send_topics=list(send_topics))
     path = os.path.join(directory, '%s.json' % target.server)
     with open(path, 'w') as f:
         json.dump(grants, f)
-    strip = {name: None for name in _KEYSTONE_QUERY}
-    return urls.derive(url, '', auth='signed', signed_urls_file=path,
-                       **strip), grants
+    return provision.guest_url(url, path), grants
 
 
 def forged_reply(msg_id, result, reply_key=None):

@@ -24,12 +24,14 @@ contracts also run on ``zaqar://`` with polling (``...ZaqarPollTest``,
 
 import concurrent.futures
 
+import fixtures
 import oslo_messaging as om
 from tempest import config
 from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 from tempest import test
 
+from zaqar_trove_tests.common import clients
 from zaqar_trove_tests.common.rpc import guests as rpc_guests
 from zaqar_trove_tests.common.rpc import harness
 from zaqar_trove_tests.common.rpc import urls as rpc_urls
@@ -174,3 +176,29 @@ class GuestsTest(ZaqarMixin, RpcTest):
         reply.messages.post_messages(call['rq'], [
             {'body': rpc_guests.forged_reply(msg_id or call['mid'], result,
                                              call['rk']), 'ttl': 60}])
+
+
+class SignedControlTest(GuestsTest):
+    """A control plane in the primary project that mints guests' grants.
+
+    ``setUp`` gives ``self.control_url`` and ``self.control`` (the
+    control plane's URL and transport: keystone credentials of the
+    primary project), ``self.zaqar`` (that project's clients) and
+    ``self.grants_dir`` (a directory for guests' files).
+    """
+
+    credentials = ['primary']
+
+    @classmethod
+    def skip_checks(cls):
+        super().skip_checks()
+        if not CONF.zaqar_trove_feature_enabled.signed_urls:
+            raise cls.skipException('pre-signed URLs are not enabled')
+
+    def setUp(self):
+        super().setUp()
+        self.control_url = rpc_urls.for_credentials(
+            self.transport_url(), self.os_primary.credentials)
+        self.zaqar = clients.ZaqarClients(self.os_primary)
+        self.control = self.transport(self.control_url)
+        self.grants_dir = self.useFixture(fixtures.TempDir()).path

@@ -30,7 +30,6 @@ topic and to it by name) and casts still complete, with its answers.
 
 import uuid
 
-import fixtures
 import oslo_messaging as om
 from tempest import config
 from tempest.lib.common.utils import data_utils
@@ -183,24 +182,12 @@ class GuestProjectsTest(IsolationTest):
         self.assert_served(self.caller_client, self.guest_a)
 
 
-class SignedGuestsTest(IsolationTest):
+class SignedGuestsTest(IsolationTest, base.SignedControlTest):
     """Guests g1 (victim) and g2 (attacker) hold only signed URLs."""
-
-    credentials = ['primary']
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.zaqar_trove_feature_enabled.signed_urls:
-            raise cls.skipException('pre-signed URLs are not enabled')
 
     def setUp(self):
         super().setUp()
-        url = rpc_urls.for_credentials(self.transport_url(),
-                                       self.os_primary.credentials)
-        self.zaqar = clients.ZaqarClients(self.os_primary)
-        self.control = self.transport(url)
-        directory = self.useFixture(fixtures.TempDir()).path
+        url, directory = self.control_url, self.grants_dir
         self.victim_target = om.Target(topic=self.topic('guestagent'),
                                        server='g1')
         self.thief_target = om.Target(topic=self.topic('guestagent'),

@@ -90,6 +90,18 @@ function stop_process {
     echo "stop_process $*" >> "$ZTT_RECORD"
 }
 
+function apache_site_config_for {
+    echo "$ZTT_APACHE_SITES/$1.conf"
+}
+
+function enable_apache_site {
+    echo "enable_apache_site $*" >> "$ZTT_RECORD"
+}
+
+function restart_apache_server {
+    echo "restart_apache_server" >> "$ZTT_RECORD"
+}
+
 function set_tempest_venv_constraints {
     : > "$1"
 }

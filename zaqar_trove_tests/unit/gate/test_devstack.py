@@ -21,6 +21,7 @@ zaqar:// driver's own parser.
 
 import ast
 import importlib.metadata
+import json
 import os
 import re
 import stat
@@ -79,6 +80,12 @@ class PluginRun(fixtures.Fixture):
         self.record = self.path('record')
         self.cloudinit = self.path('cloudinit')
         os.makedirs(self.cloudinit)
+        self.sites = self.path('apache-sites')
+        os.makedirs(self.sites)
+        self.trove_checkout = self.path('opt', 'trove')
+        os.makedirs(self.trove_checkout)
+        with open(os.path.join(self.trove_checkout, 'setup.cfg'), 'w') as f:
+            f.write('[metadata]\nname = trove\n')
         self.files = {name: self.path(name) for name in (
             'trove.conf', 'trove-guestagent.conf', 'zaqar.conf',
             'tempest.conf', 'standin.conf')}
@@ -104,6 +111,7 @@ class PluginRun(fixtures.Fixture):
             'DATA_DIR': self.path('opt', 'data'), 'TOP_DIR': self.dir,
             'PYTHON': self.path('python'), 'ZTT_REAL_PYTHON': _python(),
             'ZTT_RECORD': self.record, 'ZTT_STUB_DIR': base.HERE,
+            'ZTT_APACHE_SITES': self.sites,
             'SERVICE_HOST': '10.0.0.5', 'SERVICE_PASSWORD': 's3cr3t/+',
             'KEYSTONE_SERVICE_URI': 'http://10.0.0.5/identity',
             'KEYSTONE_SERVICE_PROTOCOL': 'http', 'STACK_USER': 'stack',
@@ -134,10 +142,15 @@ class PluginRun(fixtures.Fixture):
                     f.write('%s = %s\n' % (key, value))
 
     def _write_fakes(self):
-        # devstack's python: "-m pip" (wheel builds) is only recorded.
+        # devstack's python: "-m pip" (wheel builds) is only recorded;
+        # the guests' credentials are minted by fake_provision.py.
         _executable(self.path('python'),
                     '#!/bin/bash\nif [ "$1" = -m ] && [ "$2" = pip ]; then\n'
                     '  echo "python $*" >> "$ZTT_RECORD"; exit 0\nfi\n'
+                    'if [ "$1" = -m ] && '
+                    '[ "$2" = zaqar_trove_tests.rpc.provision ]; then\n'
+                    '  shift 2\n  exec "$ZTT_REAL_PYTHON" '
+                    '"$ZTT_STUB_DIR/fake_provision.py" "$@"\nfi\n'
                     'exec "$ZTT_REAL_PYTHON" "$@"\n')
         os.makedirs(self.path('tools'))
         _executable(self.path('tools', 'update_clouds_yaml.py'),
@@ -296,15 +309,42 @@ class TestPluginPhases(base.GateTestCase):
                       'zaqar-trove-tests', script)
         self.assertIn('websocket-client', script)
 
-    def test_controller_mode_builds_a_wheel_and_copies_it(self):
-        recorded = self._stack(ZAQAR_TROVE_GUEST_INSTALL='controller')
+    def _boot_script(self):
+        with open(os.path.join(self.host.cloudinit, 'mysql.cloudinit')) as f:
+            return yaml.safe_load(f)['bootcmd'][0][-1]
+
+    def test_controller_mode_installs_offline_from_served_wheels(self):
+        recorded = self._stack(ZAQAR_TROVE_GUEST_INSTALL='controller',
+                               REQUIREMENTS_DIR='/opt/stack/requirements')
         wheel_dir = self.host.path('opt', 'data', 'zaqar-trove-tests',
                                    'wheels')
         self.assertIn('python -m pip wheel --no-deps -w %s %s' % (
             wheel_dir, base.REPO), recorded)
-        with open(os.path.join(self.host.cloudinit, 'mysql.cloudinit')) as f:
-            script = yaml.safe_load(f)['bootcmd'][0][-1]
-        self.assertIn('stack@10.0.0.5:%s/' % wheel_dir, script)
+        self.assertIn('python -m pip wheel -w %s -c /opt/stack/requirements/'
+                      'upper-constraints.txt websocket-client' % wheel_dir,
+                      recorded)
+        with open(os.path.join(self.host.sites,
+                               'zaqar-trove-wheels.conf')) as f:
+            site = f.read()
+        self.assertIn('Alias /zaqar-trove-wheels %s\n' % wheel_dir, site)
+        self.assertIn('<Directory %s>' % wheel_dir, site)
+        self.assertLess(recorded.index('enable_apache_site '
+                                       'zaqar-trove-wheels'),
+                        recorded.index('restart_apache_server'))
+        script = self._boot_script()
+        self.assertEqual([], offline_problems(
+            script, 'http://ctl.local/zaqar-trove-wheels/'))
+
+    def test_offline_check_rejects_index_installs(self):
+        self._stack(ZAQAR_TROVE_GUEST_INSTALL='controller')
+        script = self._boot_script()
+        url = 'http://ctl.local/zaqar-trove-wheels/'
+        broken = script.replace(' --no-index', '', 1)
+        self.assertEqual(1, len(offline_problems(broken, url)))
+        self._stack()  # pip mode: from the guest's package index
+        self.assertNotEqual([], offline_problems(self._boot_script(), url))
+        self.assertIn('the driver is never installed', offline_problems(
+            script.replace('zaqar-trove-tests', 'x'), url))
 
     def test_tempest_gets_every_option_from_the_deployment(self):
         self._stack(ZAQAR_TROVE_REMOTE_GUESTS='g1,g2')
@@ -376,26 +416,77 @@ class TestStandins(base.GateTestCase):
         self.env = {'ENABLED_SERVICES': 'ztt-guest',
                     'DEVSTACK_PLUGINS': 'zaqar-trove-tests'}
 
-    def test_standins_serve_the_listed_guests_over_zaqar(self):
+    def _standins(self, **env):
         self.require_driver()
         result = self.host.phases(
             'stack pre-install', 'stack install', 'stack post-config',
-            'stack extra', ZAQAR_TROVE_REMOTE_GUESTS='g1,g2', **self.env)
+            'stack extra', ZAQAR_TROVE_REMOTE_GUESTS='g1,g2',
+            **dict(self.env, **env))
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        return self.host.recorded()
+
+    def test_standins_serve_the_listed_guests_over_zaqar(self):
+        recorded = self._standins()
         conf = self.host.files['standin.conf']
         self.assertEqual('g1,g2', self.host.ini(
             'standin.conf', 'zaqar_trove_guest', 'instance_ids'))
-        settings = base.parse_transport_url(self.host.ini(
-            'standin.conf', 'DEFAULT', 'transport_url'))
-        self.assertEqual(('trove-guest', [('10.0.0.5', 80)]),
-                         (settings.username, settings.hosts))
-        recorded = self.host.recorded()
         self.assertIn('run_process ztt-guest %s -m zaqar_trove_tests.guest '
                       '--config-file %s' % (self.host.path('python'), conf),
                       recorded)
         self.assertFalse([r for r in recorded if 'get_or_create' in r])
-        # Trove is not deployed on a subnode: the stand-ins need its code.
-        self.assertIn('pip_install trove', recorded)
+
+    def test_each_standin_holds_only_its_own_guest_credentials(self):
+        recorded = self._standins()
+        # The stand-ins' config holds no transport URL of its own.
+        self.assertIsNone(self.host.ini('standin.conf', 'DEFAULT',
+                                        'transport_url'))
+        held = standin_urls(self.host.files['standin.conf'], ('g1', 'g2'))
+        self.assertEqual([], credential_problems(held))
+        directory = self.host.path('opt', 'data', 'zaqar-trove-tests',
+                                   'guests')
+        for guest, settings in held.items():
+            self.assertEqual([('10.0.0.5', 80)], settings.hosts)
+            self.assertEqual('/messaging', settings.base_path)
+            self.assertEqual(os.path.join(directory, guest,
+                                          'zaqar-grants.json'),
+                             settings.signed_urls_file)
+        # Minted as the control plane, whose password is on no command line.
+        minted = [r for r in recorded if r.startswith('provision ')]
+        self.assertEqual(1, len(minted))
+        self.assertTrue(minted[0].startswith(
+            'provision control-user=trove-rpc '), minted[0])
+        self.assertTrue(minted[0].endswith(' g1 g2'), minted[0])
+        for line in recorded:
+            self.assertNotIn('s3cr3t', line)
+
+    def test_credential_check_rejects_the_shared_model(self):
+        path = self.host.files['standin.conf']
+        self.host._write_ini('standin.conf', {
+            'DEFAULT': {'transport_url': 'zaqar://trove-guest:p@10.0.0.5:80/'
+                                         'messaging?auth_url=http://x/'},
+            'zaqar_trove_guest': {'instance_ids': 'g1,g2'}})
+        self.require_driver()
+        problems = credential_problems(standin_urls(path, ('g1', 'g2')))
+        self.assertIn('g1 holds keystone credentials (trove-guest)',
+                      problems)
+        self.assertIn('g1 and g2 share their credentials', problems)
+
+    def test_standins_get_trove_from_the_checkout(self):
+        recorded = self._standins()
+        self.assertIn('setup_develop %s' % self.host.trove_checkout,
+                      recorded)
+        self.assertFalse([r for r in recorded if r.startswith('pip_install')])
+
+    def test_standins_refuse_to_run_without_trove_s_checkout(self):
+        result = self.host.phases(
+            'stack install', ZAQAR_TROVE_STANDIN_TROVE_DIR='/nonexistent',
+            **self.env)
+        self.assertEqual(3, result.returncode)
+        self.assertIn("die: service ztt-guest needs Trove's checkout in "
+                      "/nonexistent (openstack/trove in the job's "
+                      "required-projects)", self.host.recorded())
+        self.assertFalse([r for r in self.host.recorded()
+                          if 'trove' in r and r.startswith(('pip', 'setup'))])
 
     def test_standins_need_guest_ids(self):
         result = self.host.phases('stack extra', **self.env)
@@ -407,6 +498,66 @@ class TestStandins(base.GateTestCase):
         result = self.host.phases('unstack', **self.env)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
         self.assertIn('stop_process ztt-guest', self.host.recorded())
+
+
+def offline_problems(script, wheel_url):
+    """What makes a guest's first-boot ``script`` need a package index.
+
+    Every pip install must be ``--no-index --find-links wheel_url``; the
+    driver and ``websocket-client`` must be installed; nothing else may
+    fetch from the network.
+    """
+    problems = []
+    installs = [line for line in script.splitlines()
+                if re.search(r'/pip install ', line)]
+    for line in installs:
+        words = line.split()
+        if '--no-index' not in words or '--find-links %s' % wheel_url not in \
+                line:
+            problems.append('not offline: %s' % line)
+    for dist in ('zaqar-trove-tests', 'websocket-client'):
+        if not any(dist in line.split() for line in installs):
+            problems.append('the driver is never installed'
+                            if dist == 'zaqar-trove-tests' else
+                            '%s is never installed' % dist)
+    for word in ('curl', 'wget', 'rsync', 'ssh', 'git'):
+        if re.search(r'\b%s\b' % word, script):
+            problems.append('fetches with %s' % word)
+    return problems
+
+
+def standin_urls(conf_path, instance_ids):
+    """``{id: Settings}`` of the URL each stand-in of ``conf_path`` uses.
+
+    Read as the stand-ins read them (``guest.cli``).
+    """
+    from zaqar_trove_tests.guest import cli
+    conf = cli.parse(['--config-file', conf_path])
+    return {i: base.parse_transport_url(cli.guest_url(conf, i))
+            for i in instance_ids}
+
+
+def credential_problems(held):
+    """What makes guests' credentials (``standin_urls``) not per guest."""
+    problems = []
+    for guest, settings in sorted(held.items()):
+        if settings.username or settings.auth_mode != 'signed':
+            problems.append('%s holds keystone credentials (%s)' % (
+                guest, settings.username))
+            continue
+        with open(settings.signed_urls_file) as f:
+            signatures = {g['signature'] for g in json.load(f)}
+        if signatures != {'fake-%s' % guest}:
+            problems.append('%s holds grants of %s' % (guest, signatures))
+    guests = sorted(held)
+    for i, first in enumerate(guests):
+        for second in guests[i + 1:]:
+            a, b = held[first], held[second]
+            if (a.username, a.password, a.signed_urls_file) == (
+                    b.username, b.password, b.signed_urls_file):
+                problems.append('%s and %s share their credentials' % (
+                    first, second))
+    return problems
 
 
 def _norm(name):

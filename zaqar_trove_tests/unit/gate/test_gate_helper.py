@@ -25,9 +25,8 @@ write_files:
     content: |
       CONTROLLER=10.0.0.5
 """
-CONTROLLER_ARGS = dict(controller='10.0.0.5', scp_user='stack',
-                       ssh_key='/home/ubuntu/.ssh/id_rsa',
-                       wheel_dir='/opt/stack/data/zaqar-trove-tests/wheels')
+WHEELS = 'http://10.0.0.5/zaqar-trove-wheels/'
+CONTROLLER_ARGS = dict(wheel_url=WHEELS)
 
 
 class TestTransportUrl(base.GateTestCase):
@@ -88,11 +87,11 @@ class TestUrlHost(base.GateTestCase):
 class TestGuestCloudConfig(base.GateTestCase):
 
     def _script(self, mode='controller', **kwargs):
-        args = dict(CONTROLLER_ARGS) if mode == 'controller' else {}
+        args = dict(CONTROLLER_ARGS) if mode == 'controller' else {
+            'constraints': '/opt/upper-constraints.txt'}
         args.update(kwargs)
         return helper.guest_install_script(
-            mode, '/opt/guest-agent-venv', '/opt/upper-constraints.txt',
-            ['websocket-client'], **args)
+            mode, '/opt/guest-agent-venv', ['websocket-client'], **args)
 
     def test_scripts_are_valid_bash(self):
         for script in (self._script(), self._script('pip', pip_spec='x')):
@@ -102,14 +101,21 @@ class TestGuestCloudConfig(base.GateTestCase):
             result = base.run(['bash', '-n', path])
             self.assertEqual(0, result.returncode, result.stderr)
 
-    def test_controller_script_copies_then_installs_without_deps(self):
+    def test_controller_script_installs_offline(self):
         script = self._script()
-        self.assertIn('stack@10.0.0.5:/opt/stack/data/zaqar-trove-tests/'
-                      'wheels/', script)
-        self.assertIn('-i /home/ubuntu/.ssh/id_rsa', script)
-        self.assertLess(script.index('rsync'), script.index('--no-deps'))
-        self.assertIn("/opt/guest-agent-venv/bin/pip install -c "
-                      "/opt/upper-constraints.txt websocket-client", script)
+        offline = ('/opt/guest-agent-venv/bin/pip install --no-index '
+                   '--find-links %s --retries 10' % WHEELS)
+        self.assertEqual(['set -eu',
+                          offline + ' websocket-client',
+                          offline + ' --no-deps zaqar-trove-tests'],
+                         script.splitlines())
+
+    def test_pip_script_uses_the_guest_index(self):
+        script = self._script('pip', pip_spec='zaqar-trove-tests==1.0')
+        self.assertIn('/opt/guest-agent-venv/bin/pip install -c '
+                      '/opt/upper-constraints.txt websocket-client', script)
+        self.assertIn('install --no-deps zaqar-trove-tests==1.0', script)
+        self.assertNotIn('--no-index', script)
 
     def test_unknown_mode_is_refused(self):
         self.assertRaises(ValueError, self._script, 'scp')
@@ -138,7 +144,7 @@ class TestGuestCloudConfig(base.GateTestCase):
         self.assertRaises(ValueError, helper.merge_cloudinit,
                           '#cloud-config\n- a\n', 'true\n')
 
-    def test_cli_needs_the_controller_arguments(self):
+    def test_cli_needs_the_wheel_url(self):
         path = self.useFixture(fixtures.TempDir()).join('ds.cloudinit')
         with open(path, 'w') as f:
             f.write(TROVE_CLOUDINIT)

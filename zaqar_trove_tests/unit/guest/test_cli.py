@@ -27,6 +27,7 @@ import fixtures
 import testtools
 
 from zaqar_trove_tests.guest import cli
+from zaqar_trove_tests.rpc import provision
 
 IDS = ('3256a907-9653-49f6-ab69-77657dff890e',
        '3758ede3-080a-489a-89aa-118d43ecf665')
@@ -53,6 +54,25 @@ class CliTest(testtools.TestCase):
         self.assertEqual(('fake:/', 'trove'),
                          (conf.transport_url, conf.control_exchange))
         self.assertEqual({}, conf.zaqar_trove_guest.instance_keys)
+
+    def test_each_stand_in_uses_its_own_guest_config(self):
+        credentials = os.path.join(self.directory, 'guests')
+        for instance_id in IDS:
+            provision.write(os.path.join(credentials, instance_id),
+                            provision.render('zaqar://ctl:80/messaging', [],
+                                             '/g/%s.json' % instance_id))
+        path = write_conf(self.directory, url='')
+        with open(path, 'a') as f:
+            f.write('credentials_dir = %s\n' % credentials)
+        conf = cli.parse(['--config-file', path])
+        for instance_id in IDS:
+            self.assertIn('signed_urls_file=/g/%s.json' % instance_id,
+                          cli.guest_url(conf, instance_id))
+
+    def test_no_url_and_no_credentials_is_an_error(self):
+        error = self.assertRaises(SystemExit, cli.parse, [
+            '--config-file', write_conf(self.directory, url='')])
+        self.assertIn('credentials_dir', str(error))
 
     def test_nothing_to_serve_is_an_error(self):
         path = write_conf(self.directory, instance_ids=())
