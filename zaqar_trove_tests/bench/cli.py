@@ -245,7 +245,8 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _bring_up(stack, echo):
+def bring_up(stack, echo):
+    """Bring the stack up unless it is; True if this call did."""
     if stack.is_up():
         echo('using the stack already up in %s (left up)' % stack.paths.root)
         return False
@@ -275,7 +276,7 @@ def run(args, echo=print):
     owned = False
     try:
         if stages:
-            owned = _bring_up(stack, echo)
+            owned = bring_up(stack, echo)
             target = bench_target.Target(stack)
             workers, threads = _zaqar_deployment(stack)
             results['stack'] = {'state_dir': stack.paths.root,

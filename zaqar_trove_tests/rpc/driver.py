@@ -501,6 +501,18 @@ class ZaqarDriver(base.BaseDriver):
                                             expires))
         return grants
 
+    def delete_server_queues(self, target):
+        """Delete the queues of a departed RPC server of ``target``.
+
+        Zaqar never expires a queue, and a guest's VM goes away without
+        stopping its server: the control plane calls this when it deletes
+        the guest (Trove's instance delete), with the server's own
+        ``Target(topic, server)``. Only for a topic no other server
+        serves (``guestagent.<id>``); what is still queued goes with it.
+        """
+        for queue, _ in self.server_queues(target):
+            self.client.delete_queue(queue)
+
     # -- teardown --------------------------------------------------------
 
     def cleanup(self):

@@ -50,6 +50,7 @@ FLOORS = {
     'common.faults': {'common', 'common.rpc', 'rpc', 'tempest'},
     'stack': {'common', 'tempest'},
     'bench': {'rpc', 'stack', 'tempest'},
+    'soak': {'bench', 'common.faults', 'stack'},
     'tests': {'api_schema', 'common', 'common.rpc', 'common.faults',
               'config', 'guest', 'rpc', 'services', 'stack', 'tempest'},
     'unit': None,  # anything
