@@ -41,7 +41,10 @@ SAMPLE_S = 60
 def parser():
     p = argparse.ArgumentParser(prog='python -m zaqar_trove_tests.soak',
                                 description=__doc__.split('\n\n')[0])
-    p.add_argument('--minutes', type=float, default=60)
+    p.add_argument('--minutes', type=float, default=60,
+                   help='judged minutes, after the warm-up')
+    p.add_argument('--warmup', type=float, default=5,
+                   help='minutes of load judged by nothing first')
     p.add_argument('--guests', type=int, default=200)
     p.add_argument('--callers', type=int, default=3)
     p.add_argument('--call-period', type=float, default=1.0,
@@ -72,7 +75,7 @@ def soak(stack, args, log_dir, echo):
     echo('starting %d guests' % args.guests)
     system.start(call_period=args.call_period)
     started = last = time.monotonic()
-    end = started + args.minutes * 60
+    end = started + (args.warmup + args.minutes) * 60
     every = min(SAMPLE_S, args.minutes * 60 / 6.0)
     samples = []
     try:
@@ -96,14 +99,16 @@ def soak(stack, args, log_dir, echo):
     ledger = system.ledger
     result = {
         'samples': samples, 'calls': _calls(system, started),
-        'run_s': run_s, 'window_s': verdict.window(run_s),
+        'run_s': run_s, 'warmup_s': args.warmup * 60,
+        'window_s': verdict.window(run_s - args.warmup * 60),
         'requests': dict(ledger.summary(), calls=system.calls.outcomes(),
                          churn=system.churned),
         'accounting': verdict.accounting(
             ledger.summary(), system.calls.outcomes(), ledger.duplicated(),
             ledger.strays()),
     }
-    result['trends'] = verdict.trends(samples, result['calls'], run_s)
+    result['trends'] = verdict.trends(samples, result['calls'], run_s,
+                                      args.warmup * 60)
     return result
 
 

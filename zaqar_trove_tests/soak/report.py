@@ -28,7 +28,8 @@ def markdown(result):
     """The report's text: setup, accounting, verdicts, the samples."""
     config = result['config']
     lines = [
-        '# Soak: %(minutes)s minutes, %(guests)s push guests' % config,
+        '# Soak: %(minutes)s minutes after a %(warmup)s-minute warm-up, '
+        '%(guests)s push guests' % config,
         '',
         '%s; %s cores. Load: %s callers, each a call and a cast per %s s; '
         'heartbeats every 30 s per guest; a notification per 5 s; %s guests '
@@ -91,6 +92,8 @@ def plot(result, path):
     queues.set_ylabel('queues')
     queues.set_ylim(bottom=0)
     mem.set(xlabel='minute', ylabel='MiB', title='memory and queues')
+    for axis in (lat, mem):
+        axis.axvspan(0, result['warmup_s'] / 60.0, color='0.92')
     mem.legend(loc='upper left')
     fig.suptitle(result['machine']['time'], fontsize=9)
     fig.tight_layout()

@@ -12,7 +12,9 @@
 
 """The soak's verdicts (pure): the accounting, then last minutes vs first.
 
-A window is the first or the last ``min(10 min, a third of the run)``.
+The run is judged after its warm-up (every guest's executor and
+connections filled, the first messages' queues made): a window is the
+first or the last ``min(10 min, a third of the judged run)``.
 Latency compares the p50 of every successful call that ended in each
 window; the other figures the mean of the window's samples.
 """
@@ -45,14 +47,16 @@ def _p50(calls):
     return stats.summary([c['ms'] for c in calls if c['ok']])['p50']
 
 
-def trends(samples, calls, run_s):
+def trends(samples, calls, run_s, warmup_s=0.0):
     """``[{name, first, last, ratio, limit, ok}]``.
 
     :param samples: minute samples (``t_s`` from the load's start).
     :param calls: ``[{'end_s', 'ms', 'ok'}]``, every call.
+    :param run_s: seconds of load, warm-up included.
+    :param warmup_s: the first seconds, judged by nothing.
     """
-    span = window(run_s)
-    first = lambda t: t <= span  # noqa: E731
+    span = window(run_s - warmup_s)
+    first = lambda t: warmup_s < t <= warmup_s + span  # noqa: E731
     last = lambda t: t > run_s - span  # noqa: E731
     verdicts = []
     for name, (field, limit) in TRENDS.items():

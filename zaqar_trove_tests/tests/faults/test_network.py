@@ -31,6 +31,11 @@ outage table counts: acknowledged casts lost or run twice, calls' ends.
   calls end by their deadline (success or MessagingTimeout), the
   process's threads do not pile up, and once it is fast again nothing
   acknowledged is lost or run twice.
+- The servers' connections half-open for 20 s (everything swallowed
+  both ways, no RST): calls end on time; once the path heals the
+  servers serve again by themselves; nothing runs twice, and nothing
+  acknowledged is lost on zaqar:// (rabbit://: at most once, losses
+  reported).
 - The push websocket half-open (zaqar:// only: frames swallowed both
   ways, no RST, as when a NAT forgets the connection): each driver
   notices within 3 * PING s plus the reconnect's own wait (its pings go
@@ -65,6 +70,8 @@ LATENCY, JITTER, LOSS = 100, 50, 5
 LOSSY_CALLS = 40
 #: How long (s) one guest stays partitioned.
 PARTITION = 30
+#: How long (s) the servers' connections stay half-open.
+HALF_OPEN = 20
 #: How late (s) the slow broker answers, and for how long (s).
 SLOW, SLOW_FOR = 2, 60
 #: RPC servers behind the slow broker.
@@ -159,6 +166,23 @@ class NetworkContract(base.FaultTest):
         self.assert_intact(bystander, lost_by_bystander,
                            allowed=(ledgers.OK,))
 
+    def _check_half_open_servers(self, at_most_once=False):
+        servers = self.network_path()
+        stream = self.stream(server_url=servers.url)
+        stream.wait_flowing()
+        cut = time.monotonic()
+        servers.toxic('half_open')
+        stream.wait_outage_seen(cut)
+        _hold(cut + HALF_OPEN)
+        servers.clear_toxic('half_open')
+        healed = time.monotonic()
+        recovery = stream.wait_resumed(healed, base.RECOVERY_BOUND)
+        stream.wait_flowing()
+        lost = self.finish(stream, {
+            'fault': 'servers\' connections half-open %d s' % HALF_OPEN,
+            'transport': self.scheme(), 'recovery_s': round(recovery, 2)})
+        self.assert_intact(stream, lost, at_most_once=at_most_once)
+
     def _check_slow_broker(self):
         broker = self.network_path()
         stream = self.stream(url=broker.url, servers=SERVERS)
@@ -197,6 +221,11 @@ class NetworkContract(base.FaultTest):
 
 class NetworkZaqarTest(rpc_base.ZaqarMixin, NetworkContract):
 
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('fbbd4153-f39d-4199-b712-94693db56d5c')
+    def test_half_open_servers(self):
+        self._check_half_open_servers()
+
     @decorators.attr(type='faults')
     @decorators.idempotent_id('685e3343-7e12-40ff-9ac9-d28661e92782')
     def test_lossy_path(self):
@@ -214,6 +243,12 @@ class NetworkZaqarTest(rpc_base.ZaqarMixin, NetworkContract):
 
 
 class NetworkRabbitTest(rpc_base.RabbitMixin, NetworkContract):
+
+    @decorators.attr(type=['faults', 'slow'])
+    @decorators.idempotent_id('76d001cb-546f-4959-a84d-1789d8fd8e09')
+    def test_half_open_servers(self):
+        # At most once: oslo's rabbit driver acknowledges before dispatch.
+        self._check_half_open_servers(at_most_once=True)
 
     @decorators.attr(type='faults')
     @decorators.idempotent_id('e23b28c3-f910-4ee3-86d1-c5c305f449cc')

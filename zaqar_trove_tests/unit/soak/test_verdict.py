@@ -70,6 +70,16 @@ class TestTrends(testtools.TestCase):
                                            3600))
         self.assertEqual(1.0, verdicts['Redis memory']['ratio'])
 
+    def test_the_warm_up_is_not_judged(self):
+        samples = [_sample(t, driver_threads=50 if t <= 300 else 100)
+                   for t in range(60, 3960, 60)]
+        verdicts = _by_name(verdict.trends(samples, _calls(3900, 20, 20),
+                                           3900, warmup_s=300))
+        self.assertEqual(1.0, verdicts['driver threads']['ratio'])
+        verdicts = _by_name(verdict.trends(samples, _calls(3900, 20, 20),
+                                           3900))
+        self.assertFalse(verdicts['driver threads']['ok'])
+
     def test_a_window_without_data_is_missed(self):
         verdicts = _by_name(verdict.trends([_sample(3600)], [], 3600))
         self.assertIsNone(verdicts['Redis memory']['ratio'])
@@ -104,7 +114,7 @@ class TestMarkdown(testtools.TestCase):
     def test_names_verdicts_and_samples(self):
         samples = [_sample(t) for t in (60, 120, 180)]
         result = {
-            'config': {'minutes': 3, 'guests': 3, 'callers': 1,
+            'config': {'minutes': 3, 'warmup': 1, 'guests': 3, 'callers': 1,
                        'call_period': 1.0, 'churn': 1},
             'machine': {'time': 'now', 'cores': 2}, 'ok': False,
             'accounting': verdict.accounting(
