@@ -12,6 +12,10 @@
 
 """The soak's minute samples: latency, Redis, Zaqar's queues, processes."""
 
+import subprocess
+import sys
+import time
+
 import redis
 
 from zaqar_trove_tests.bench import machine
@@ -35,6 +39,16 @@ def queue_count(http):
         marker = names[-1]
 
 
+def collect_garbage(stack):
+    """Zaqar's GC on the stack (``stack.zaqar_gc``); seconds it took."""
+    started = time.monotonic()
+    subprocess.run([sys.executable, '-m', 'zaqar_trove_tests.stack.zaqar_gc',
+                    '--config-file', stack.paths.zaqar_conf, '--config-dir',
+                    stack.paths.empty_conf_dir], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
 def take(stack, system, since, now, started):
     """One sample: calls that ended in ``[since, now)``, the rest now."""
     calls = [r for r in system.calls.results() if since <= r.ended < now]
@@ -44,7 +58,9 @@ def take(stack, system, since, now, started):
     target = bench_target.Target(stack)
     memory = redis.Redis(configs.HOST, stack.settings['ports']['redis'])
     guests = system.guests.command('stats')
+    gc_s = collect_garbage(stack)
     return {
+        'zaqar_gc_s': round(gc_s, 2),
         't_s': round(now - started, 1),
         'calls': len(calls),
         'calls_failed': len([r for r in calls if r.outcome != 'ok']),
