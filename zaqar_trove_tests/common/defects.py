@@ -70,6 +70,11 @@ FINDINGS = {
         'message at a time repeats the first message forever and an '
         'observer whose last-seen message was consumed sees everything '
         'again'),
+    'queue-delete-leaks-keys': (
+        'Zaqar redis message store: deleting a queue removes its messages '
+        'and message set but leaves its rank counter and claims keys, so '
+        'every deleted queue that ever held a message costs Redis two keys '
+        'for ever'),
     'non-object-message-500': (
         "Zaqar's REST API answers 500 (\"string indices must be integers\") "
         'instead of 400 to a message batch holding a message that is not '

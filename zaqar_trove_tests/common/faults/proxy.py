@@ -58,9 +58,12 @@ behind it:
 - ``partition``: nothing is written either way until it is cleared, then
   everything held is, in order (TCP retransmits across a partition that
   heals); new connections are accepted and held alike.
-- ``half_open``: a silent drop. Data is read and discarded in both
-  directions; the proxy closes nothing of its own accord (a close by a
-  peer is still passed on). Once cleared, what follows is forwarded.
+- ``half_open``: a silent drop, as when a NAT or firewall forgets the
+  connections. Data is read and discarded in both directions; the proxy
+  closes nothing of its own accord (a close by a peer is still passed
+  on). Once cleared, new connections are forwarded; a connection that
+  lost data stays silent for good (TCP cannot skip bytes), until its
+  peers give up on it.
 - ``reset_all``: an action, not a state: every current connection is
   closed now with RST (SO_LINGER 0), on both sides.
 - ``refuse``: new connections are accepted and closed at once with RST;
@@ -202,6 +205,7 @@ class _Link:
         self.client = client
         self.upstream = upstream
         self.killed = False
+        self.forgotten = False   # half_open swallowed some of its data
         self.closed = False
         self.lock = threading.Lock()
 
@@ -330,7 +334,8 @@ class Proxy:
                 break
         if link.killed:
             raise _Closed('reset')
-        if 'half_open' in self.toxics:
+        if 'half_open' in self.toxics or link.forgotten:
+            link.forgotten = True
             self._count('faults', 'half_open/drop')
             return False
         sock.sendall(data)

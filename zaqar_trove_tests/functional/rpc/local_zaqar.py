@@ -32,10 +32,14 @@ import sys
 import tempfile
 import textwrap
 import urllib.request
+import uuid
 
 import fixtures
+import testtools
 
 from zaqar_trove_tests.common import waiters
+from zaqar_trove_tests.rpc import auth
+from zaqar_trove_tests.rpc import httpclient
 from zaqar_trove_tests.unit.rpc import fakes
 
 BIN = os.path.dirname(sys.executable)
@@ -259,6 +263,28 @@ class LocalZaqar(fixtures.Fixture):
                  'zaqar-ws': [self.ws_port, self.notify_port]}[name]
         for port in ports:
             self._wait_port(proc, port)
+
+
+class ClientTestCase(testtools.TestCase):
+    """One ``LocalZaqar`` per class; each test a client of a new project.
+
+    :ivar settings: the driver settings of ``client`` (its ``project_id``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.zaqar = LocalZaqar()
+        cls.zaqar.setUp()
+        cls.addClassCleanup(cls.zaqar.cleanUp)
+
+    def setUp(self):
+        super().setUp()
+        self.settings = fakes.make_settings(
+            self.zaqar.http_port, project_id='zt-' + uuid.uuid4().hex[:12])
+        self.client = httpclient.ZaqarClient(
+            self.settings, auth.make(self.settings), str(uuid.uuid4()))
+        self.addCleanup(self.client.close)
 
 
 def main():

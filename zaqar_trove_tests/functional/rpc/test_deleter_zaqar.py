@@ -19,34 +19,18 @@ import sys
 import time
 import uuid
 
-import testtools
 
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.functional.rpc import local_zaqar
-from zaqar_trove_tests.rpc import auth
 from zaqar_trove_tests.rpc import deleter
 from zaqar_trove_tests.rpc import httpclient
-from zaqar_trove_tests.unit.rpc import fakes
 
 
-class TestDeleteAgainstZaqar(testtools.TestCase):
+class TestDeleteAgainstZaqar(local_zaqar.ClientTestCase):
     """Against a real (local) Zaqar."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.zaqar = local_zaqar.LocalZaqar()
-        cls.zaqar.setUp()
-        cls.addClassCleanup(cls.zaqar.cleanUp)
 
     def setUp(self):
         super().setUp()
-        settings = fakes.make_settings(
-            self.zaqar.http_port, project_id='zt-' + uuid.uuid4().hex[:12])
-        self.settings = settings
-        self.client = httpclient.ZaqarClient(settings, auth.make(settings),
-                                             str(uuid.uuid4()))
-        self.addCleanup(self.client.close)
         self.queue = 'zt-del-' + uuid.uuid4().hex[:8]
         self.client.ensure_queue(self.queue)
 

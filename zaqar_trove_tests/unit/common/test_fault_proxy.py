@@ -342,12 +342,15 @@ class TestToxics(ProxyTestCase):
         self._wait_fault('half_open/drop', 2, proxy)
         self._assert_silent(sock)
         proxy.clear_toxic('half_open')
-        sock.settimeout(DEADLINE)
         sock.sendall(b'after')
-        self.assertEqual(b'AFTER', _recv_exactly(sock, 5))
-        self.assertEqual(b'after', raw.received)
-        raw.push(b'back')
-        self.assertEqual(b'back', _recv_exactly(sock, 4))
+        self._wait_fault('half_open/drop', 3, proxy)
+        self._assert_silent(sock)   # forgotten for good
+        fresh = self._socket(proxy)
+        fresh.sendall(UPGRADE)
+        self.assertEqual(SWITCHED, _recv_exactly(fresh, len(SWITCHED)))
+        fresh.sendall(b'new')
+        self.assertEqual(b'NEW', _recv_exactly(fresh, 3))
+        self.assertEqual(b'new', raw.received)
 
     def test_reset_all_resets_current_connections(self):
         upstream_errors = []
