@@ -122,13 +122,14 @@ class FaultTest(rpc_base.RpcTest):
 
     def assert_intact(self, stream, lost, allowed=(ledgers.OK,
                                                    'MessagingTimeout'),
-                      resumed=None, at_most_once=False):
+                      resumed=None, at_most_once=False, slack=SLACK):
         """Nothing acknowledged lost, nothing run twice, calls on time.
 
         :param resumed: calls may also end within their timeout of this
             moment (see ``CallLog.overruns``).
         :param at_most_once: the transport only promises that nothing runs
             twice: acknowledged casts may be lost (they are reported).
+        :param slack: seconds a call may end after its timeout.
         """
         ledger, calls = stream.ledger, stream.calls
         if not at_most_once:
@@ -137,9 +138,9 @@ class FaultTest(rpc_base.RpcTest):
         self.assertEqual([], ledger.strays(), 'executed, never sent')
         self.assertEqual([], calls.unexpected(allowed),
                          'calls ended otherwise than %s' % (allowed,))
-        self.assertEqual([], calls.overruns(SLACK, resumed),
+        self.assertEqual([], calls.overruns(slack, resumed),
                          'calls that ended more than %d s after their '
-                         'timeout' % SLACK)
+                         'timeout' % slack)
 
 
 @decorators.serial

@@ -187,7 +187,7 @@ class NetworkContract(base.FaultTest):
             'transport': self.scheme(), 'recovery_s': round(recovery, 2)})
         self.assert_intact(stream, lost, at_most_once=at_most_once)
 
-    def _check_slow_broker(self):
+    def _check_slow_broker(self, slack=base.SLACK):
         broker = self.network_path()
         stream = self.stream(url=broker.url, servers=SERVERS)
         stream.wait_flowing()
@@ -220,7 +220,7 @@ class NetworkContract(base.FaultTest):
         self.assertLessEqual(sum(others.values()), THREAD_ALLOWANCE,
                              'threads piled up while the broker was slow: '
                              '%s' % dict(others))
-        self.assert_intact(stream, lost, resumed=None)
+        self.assert_intact(stream, lost, slack=slack)
 
 
 class NetworkZaqarTest(rpc_base.ZaqarMixin, NetworkContract):
@@ -270,7 +270,10 @@ class NetworkRabbitTest(rpc_base.RabbitMixin, NetworkContract):
     @decorators.attr(type=['faults', 'slow'])
     @decorators.idempotent_id('5995725c-c631-47ec-871d-180895461261')
     def test_slow_broker(self):
-        self._check_slow_broker()
+        # oslo's amqpdriver waits the call's whole timeout after the
+        # publish returned, so a publish slowed by the broker adds to the
+        # call (README Findings: rabbit-call-timeout-after-publish).
+        self._check_slow_broker(slack=base.SLACK + SLOW)
 
 
 class WebsocketHalfOpenTest(rpc_base.ZaqarMixin, base.FaultTest):
