@@ -97,6 +97,8 @@ def soak(stack, args, log_dir, echo):
         echo('stopping the load; waiting for acknowledged requests')
         system.stop()
     ledger = system.ledger
+    echo('requests: %s; calls: %s' % (ledger.summary(),
+                                      system.calls.outcomes()))
     result = {
         'samples': samples, 'calls': _calls(system, started),
         'run_s': run_s, 'warmup_s': args.warmup * 60,

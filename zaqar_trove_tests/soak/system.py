@@ -96,8 +96,15 @@ class GuestProcess:
             return self._answer('stats' if cmd == 'stats' else 'done')
 
     def stop(self):
+        """End the process: it retires every guest, or is killed."""
         self.proc.stdin.close()
-        self.proc.wait(COMMAND_TIMEOUT)
+        try:
+            self.proc.wait(COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            LOG.warning('guest process still retiring guests after %d s: '
+                        'killed', COMMAND_TIMEOUT)
+            self.proc.kill()
+            self.proc.wait()
         self._log.close()
 
 
@@ -289,10 +296,15 @@ class System:
         while self.ledger.lost() and time.monotonic() < deadline:
             time.sleep(0.5)
         lost = self.ledger.lost()
+        LOG.info('load stopped: %s; calls %s', self.ledger.summary(),
+                 self.calls.outcomes())
         self.guests.stop()
-        for runner in self._running:
-            runner.stop()
-            runner.wait()
-        for transport in self._transports:
-            transport.cleanup()
+        try:
+            for runner in self._running:
+                runner.stop()
+                runner.wait()
+            for transport in self._transports:
+                transport.cleanup()
+        except Exception:   # the books are closed: report them anyway
+            LOG.exception('control plane teardown failed')
         return lost
