@@ -193,6 +193,8 @@ class System:
         self.guests.command('retire', id=name)
         self.control._driver.delete_server_queues(
             om.Target(topic='guestagent.%s' % name, server=name))
+        with self.lock:
+            self.busy.pop(name)
         self.churned['left'] += 1
 
     def _unsettled(self, name):
@@ -207,7 +209,8 @@ class System:
 
     def _done(self, name):
         with self.lock:
-            self.busy[name] -= 1
+            if name in self.busy:   # gone if it left with this in flight
+                self.busy[name] -= 1
 
     # -- load ------------------------------------------------------------
 
