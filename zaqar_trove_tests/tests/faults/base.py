@@ -212,6 +212,7 @@ class NetworkPath(fixtures.Fixture):
     def __init__(self, url):
         super().__init__()
         self.broker_url = url
+        self.proxies = []
 
     def _setUp(self):
         parts = parse.urlsplit(self.broker_url)
@@ -234,7 +235,7 @@ class NetworkPath(fixtures.Fixture):
 
     def _proxy(self, host, port, raw=False):
         proxy = self.useFixture(fault_proxy.FaultProxy(host, port, raw=raw))
-        self.proxies = getattr(self, 'proxies', []) + [proxy]
+        self.proxies.append(proxy)
         return proxy
 
     def toxic(self, name, **params):
