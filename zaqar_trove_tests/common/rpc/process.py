@@ -22,13 +22,16 @@ stdin closes (the test process ended) or on SIGTERM. ``kill()`` is
 SIGKILL: no reply, no cleanup, no further heartbeat, as a crashed
 server; the endpoint's ``crash`` method makes the child SIGKILL itself
 inside a dispatch. ``clock`` (e.g. ``'+1h'``) runs the child under
-``faketime``: its wall clock is that far off, as a guest's clock may be.
+libfaketime (preloaded): its wall clock is that far off, as a guest's clock
+may be.
 """
 
+import glob
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 import fixtures
@@ -36,6 +39,16 @@ import fixtures
 from zaqar_trove_tests.common import waiters
 
 _URL_ENV = 'ZTT_RPC_PROCESS_URL'
+
+
+def _libfaketime():
+    """The path of Debian's multithreaded libfaketime (bindep: faketime)."""
+    found = sorted(glob.glob('/usr/lib/*/faketime/libfaketimeMT.so.1') +
+                   glob.glob('/usr/lib/faketime/libfaketimeMT.so.1'))
+    if not found:
+        raise RuntimeError('libfaketimeMT.so.1 not found: apt-get install '
+                           'faketime (bindep.txt)')
+    return found[0]
 
 
 class ServerProcess(fixtures.Fixture):
@@ -56,18 +69,21 @@ class ServerProcess(fixtures.Fixture):
 
     def _setUp(self):
         env = dict(os.environ, **{_URL_ENV: self.url})
-        prefix = []
+        self._stderr = tempfile.TemporaryFile()
+        self.addCleanup(self._stderr.close)
         if self.clock:
             # libfaketime (Debian's faketime) shifts the wall clock only:
             # a VM's clock is off, its monotonic clock still runs (timed
-            # waits hang with a shifted monotonic clock).
-            prefix = ['faketime', '-f', self.clock]
-            env['FAKETIME_DONT_FAKE_MONOTONIC'] = '1'
+            # waits hang with a shifted monotonic clock). Preloaded
+            # directly: the faketime wrapper makes a shared-memory segment
+            # named by its pid and leaves it when killed, so a later
+            # wrapper with that pid fails to start (exit 1).
+            env.update(LD_PRELOAD=_libfaketime(), FAKETIME=self.clock,
+                       FAKETIME_DONT_FAKE_MONOTONIC='1')
         self.process = subprocess.Popen(
-            prefix + [sys.executable, '-m', __name__, self.topic,
-                      self.server],
+            [sys.executable, '-m', __name__, self.topic, self.server],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env, text=True)
+            stderr=self._stderr, env=env, text=True)
         self.addCleanup(self.kill)
         reader = threading.Thread(target=self._read, daemon=True)
         reader.start()
@@ -84,8 +100,11 @@ class ServerProcess(fixtures.Fixture):
             lambda: line in self.lines or self.process.poll() is not None,
             timeout, what='%r from the server process' % line)
         if line not in self.lines:
-            raise AssertionError('server process exited (%s) before %r'
-                                 % (self.process.returncode, line))
+            self._stderr.seek(0)
+            tail = self._stderr.read().decode('utf-8', 'replace')[-2000:]
+            raise AssertionError('server process exited (%s) before %r; '
+                                 'its stderr ends: %s' % (
+                                     self.process.returncode, line, tail))
 
     def kill(self):
         if self.process.poll() is None:
