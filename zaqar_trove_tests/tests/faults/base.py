@@ -122,7 +122,8 @@ class FaultTest(rpc_base.RpcTest):
 
     def assert_intact(self, stream, lost, allowed=(ledgers.OK,
                                                    'MessagingTimeout'),
-                      resumed=None, at_most_once=False, slack=SLACK):
+                      resumed=None, at_most_once=False, slack=SLACK,
+                      twice_possible=False):
         """Nothing acknowledged lost, nothing run twice, calls on time.
 
         :param resumed: calls may also end within their timeout of this
@@ -130,11 +131,14 @@ class FaultTest(rpc_base.RpcTest):
         :param at_most_once: the transport only promises that nothing runs
             twice: acknowledged casts may be lost (they are reported).
         :param slack: seconds a call may end after its timeout.
+        :param twice_possible: the transport may run a request twice in
+            this fault (a known defect of its own; the row reports it).
         """
         ledger, calls = stream.ledger, stream.calls
         if not at_most_once:
             self.assertEqual([], lost, 'acknowledged casts never executed')
-        self.assertEqual({}, ledger.duplicated(), 'keys executed twice')
+        if not twice_possible:
+            self.assertEqual({}, ledger.duplicated(), 'keys executed twice')
         self.assertEqual([], ledger.strays(), 'executed, never sent')
         self.assertEqual([], calls.unexpected(allowed),
                          'calls ended otherwise than %s' % (allowed,))

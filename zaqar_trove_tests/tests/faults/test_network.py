@@ -170,7 +170,8 @@ class NetworkContract(base.FaultTest):
         self.assert_intact(bystander, lost_by_bystander,
                            allowed=(ledgers.OK,))
 
-    def _check_half_open_servers(self, recovery_bound, at_most_once=False):
+    def _check_half_open_servers(self, recovery_bound, at_most_once=False,
+                                 twice_possible=False):
         servers = self.network_path()
         stream = self.stream(server_url=servers.url)
         stream.wait_flowing()
@@ -185,7 +186,8 @@ class NetworkContract(base.FaultTest):
         lost = self.finish(stream, {
             'fault': 'servers\' connections half-open %d s' % HALF_OPEN,
             'transport': self.scheme(), 'recovery_s': round(recovery, 2)})
-        self.assert_intact(stream, lost, at_most_once=at_most_once)
+        self.assert_intact(stream, lost, at_most_once=at_most_once,
+                           twice_possible=twice_possible)
 
     def _check_slow_broker(self, slack=base.SLACK):
         broker = self.network_path()
@@ -253,9 +255,12 @@ class NetworkRabbitTest(rpc_base.RabbitMixin, NetworkContract):
     def test_half_open_servers(self):
         # The connections stay silent after healing: oslo's rabbit driver
         # notices by its heartbeats (heartbeat_timeout_threshold, 60 s).
-        # At most once: it acknowledges before dispatch.
+        # At most once: it acknowledges before dispatch. Not even that
+        # here: an acknowledgement lost with the connection makes the
+        # broker deliver the cast again (README Findings:
+        # rabbit-redelivers-after-lost-ack); the row counts it.
         self._check_half_open_servers(RABBIT_HEARTBEAT_BOUND,
-                                      at_most_once=True)
+                                      at_most_once=True, twice_possible=True)
 
     @decorators.attr(type='faults')
     @decorators.idempotent_id('e23b28c3-f910-4ee3-86d1-c5c305f449cc')
