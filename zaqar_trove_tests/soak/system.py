@@ -67,18 +67,23 @@ class GuestProcess:
 
     def _read(self):
         for line in self.proc.stdout:
-            doc = json.loads(line)
-            if doc['ev'] == 'ran':
-                self.ledger.executed(doc['key'], doc['by'])
-            elif doc['ev'] == 'hb':
-                {'sending': lambda: self.ledger.sending(doc['key']),
-                 'acked': lambda: self.ledger.acked(doc['key']),
-                 'refused': lambda: self.ledger.refused(doc['key'],
-                                                        doc['error'])
-                 }[doc['state']]()
-            else:
-                self.answers.put(doc)
+            try:
+                self._event(json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                LOG.error('guest process wrote %r: dropped', line[:200])
         self.answers.put({'ev': 'exited'})
+
+    def _event(self, doc):
+        """Book one event of the guest process, or hand it to a command."""
+        if doc['ev'] == 'ran':
+            self.ledger.executed(doc['key'], doc['by'])
+        elif doc['ev'] == 'hb':
+            {'sending': lambda: self.ledger.sending(doc['key']),
+             'acked': lambda: self.ledger.acked(doc['key']),
+             'refused': lambda: self.ledger.refused(doc['key'], doc['error'])
+             }[doc['state']]()
+        else:
+            self.answers.put(doc)
 
     def _answer(self, event):
         doc = self.answers.get(timeout=COMMAND_TIMEOUT)

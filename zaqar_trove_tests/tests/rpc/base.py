@@ -178,7 +178,17 @@ class GuestsTest(ZaqarMixin, RpcTest):
                                              call['rk']), 'ttl': 60}])
 
 
-class SignedControlTest(GuestsTest):
+class SignedUrlsMixin:
+    """Skips unless the deployment has pre-signed URLs enabled."""
+
+    @classmethod
+    def skip_checks(cls):
+        super().skip_checks()
+        if not CONF.zaqar_trove_feature_enabled.signed_urls:
+            raise cls.skipException('pre-signed URLs are not enabled')
+
+
+class SignedControlTest(SignedUrlsMixin, GuestsTest):
     """A control plane in the primary project that mints guests' grants.
 
     ``setUp`` gives ``self.control_url`` and ``self.control`` (the
@@ -188,12 +198,6 @@ class SignedControlTest(GuestsTest):
     """
 
     credentials = ['primary']
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.zaqar_trove_feature_enabled.signed_urls:
-            raise cls.skipException('pre-signed URLs are not enabled')
 
     def setUp(self):
         super().setUp()

@@ -82,14 +82,8 @@ class DeliveryTest(rpc_base.GuestsTest):
             delivery=self.delivery)
 
 
-class HostileGuestTest(DeliveryTest):
+class HostileGuestTest(rpc_base.SignedUrlsMixin, DeliveryTest):
     """The control plane, victim g1 and attacker g2 (see the module)."""
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.zaqar_trove_feature_enabled.signed_urls:
-            raise cls.skipException('pre-signed URLs are not enabled')
 
     def setUp(self):
         super().setUp()
