@@ -22,8 +22,15 @@ process's memory is the drivers' own. Commands on stdin: ``{"cmd":
 "add", "id": ID}``, ``{"cmd": "retire", "id": ID}`` (stop serving and
 close the transport), ``{"cmd": "stats"}``; it exits at end of input and
 dies with its parent.
+
+A retired guest's driver is a web of reference cycles (listeners, push
+callbacks, dedupe state) that only Python's full collection frees, and
+that runs rarely in a big heap: 5 retirements a minute grew this process
+0.3 MiB a minute for the hour. A real guest's memory goes with its VM, so
+``retire`` collects at once: the process measures the live drivers.
 """
 
+import gc
 import itertools
 import json
 import logging
@@ -133,6 +140,8 @@ class Guests:
         with self.lock:
             guest = self.guests.pop(name)
         guest.retire()
+        del guest
+        gc.collect()
 
     def _beat(self):
         while not self.stopping.wait(0.2):
