@@ -26,6 +26,9 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
 
+``--check``, ``--render`` and ``--capacity`` (``capacity``) measure
+nothing: they read an earlier run's JSON.
+
 The default is ``floor,calls,casts,idle``; ``--quick`` shortens
 everything for a smoke run.
 """
@@ -100,6 +103,11 @@ def parser():
     p.add_argument('--check', metavar='JSON', default=None,
                    help='measure nothing: judge an earlier run\'s JSON '
                         'against the targets; exit 1 if one is missed')
+    p.add_argument('--capacity', metavar='JSON', default=None,
+                   help='measure nothing: write the capacity model '
+                        '(reStructuredText) of an earlier run\'s JSON to '
+                        '--out if it names a .rst file, else to '
+                        'capacity.rst in --out')
     p.add_argument('--render', metavar='JSON', default=None,
                    help='measure nothing: write the markdown and PNG of '
                         'an earlier run\'s JSON again (with the current '
@@ -355,6 +363,20 @@ def render(path, echo=print):
     return 0
 
 
+def capacity_page(path, out, echo=print):
+    """The capacity model of a JSON written by ``run`` (``capacity``)."""
+    from zaqar_trove_tests.bench import capacity
+    with open(path) as f:
+        page = capacity.rst(json.load(f), source='``%s``' % path)
+    if not out.endswith('.rst'):
+        os.makedirs(out, exist_ok=True)
+        out = os.path.join(out, 'capacity.rst')
+    with open(out, 'w') as f:
+        f.write(page)
+    echo('capacity %s' % out)
+    return 0
+
+
 def _zaqar_deployment(stack):
     from zaqar_trove_tests.bench import sweep
     try:
@@ -385,6 +407,8 @@ def main(argv=None):
         return check(args.check, echo=_echo)
     if args.render:
         return render(args.render, echo=_echo)
+    if args.capacity:
+        return capacity_page(args.capacity, args.out, echo=_echo)
     if args.quick:
         _quick(args)
     signal.signal(signal.SIGTERM, _terminate)
