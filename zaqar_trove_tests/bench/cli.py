@@ -21,7 +21,7 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``floor``: Zaqar's primitives, one request at a time;
 - ``calls``: call() latency and calls/s per transport, servers, callers,
   and the floor call, taking turns (``rpcbench.interleaved``);
-- ``casts``: cast throughput, sent and received;
+- ``casts``: cast throughput, sent and received, and the cast floor;
 - ``idle``: idle guests (push and poll steps), after a no-guest baseline;
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
@@ -56,6 +56,10 @@ from zaqar_trove_tests.stack import control
 
 STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'suite')
 DEFAULT_STAGES = 'floor,calls,casts,idle'
+#: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
+CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
+               'floor-ws': {'ws': True}}
+FLOORS = tuple(CALL_FLOORS) + ('floor-cast',)
 TUNING = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                       'tuning.json')
 
@@ -81,6 +85,9 @@ def parser():
                    help='comma-separated, from %s' % ','.join(STAGES))
     p.add_argument('--transports', default='rabbit,push,poll', type=_names,
                    help='rabbit, push (zaqar:// websocket) and/or poll')
+    p.add_argument('--floors', default=','.join(FLOORS), type=_names,
+                   help='floors measured beside the transports, from %s' %
+                        ','.join(FLOORS))
     p.add_argument('--servers', default='1,2', type=_ints)
     p.add_argument('--callers', default='1,8,32', type=_ints)
     p.add_argument('--duration', default=5.0, type=float,
@@ -137,8 +144,10 @@ def _calls(target, args, log_dir, echo):
     """The floor calls and every transport, interleaved (see rpcbench)."""
     systems = []
     try:
-        systems.append(floor.PingPong(target, log_dir))
-        systems.append(floor.PingPong(target, log_dir, claim=True))
+        for name in args.floors:
+            if name in CALL_FLOORS:
+                systems.append(floor.PingPong(target, log_dir,
+                                              **CALL_FLOORS[name]))
         for transport in args.transports:
             for count in args.servers:
                 systems.append(rpcbench.RpcSystem(target, transport, count,
@@ -156,16 +165,19 @@ def _split_floor_calls(results):
     if not cells:
         return
     floor_part = results.setdefault('floor', {})
-    floor_part['pingpong'] = [c for c in cells if c['transport'] == 'floor']
-    floor_part['pingpong_claim'] = [c for c in cells
-                                    if c['transport'] == 'floor-claim']
+    for transport, key in report.FLOOR_KEYS.items():
+        floor_part[key] = [c for c in cells if c['transport'] == transport]
     results['calls'] = [c for c in cells
-                        if not c['transport'].startswith('floor')]
+                        if c['transport'] not in report.FLOOR_KEYS]
 
 
 def _casts(target, args, log_dir, echo):
-    return [rpcbench.casts(target, transport, args.casts, 8, log_dir,
-                           echo=echo) for transport in args.transports]
+    """The cast floor (transport ``floor``), then every transport."""
+    out = []
+    if 'floor-cast' in args.floors:
+        out.append(floor.casts(target, args.casts, 8, log_dir, echo=echo))
+    return out + [rpcbench.casts(target, transport, args.casts, 8, log_dir,
+                                 echo=echo) for transport in args.transports]
 
 
 def _idle(target, args, log_dir, echo):
@@ -316,6 +328,7 @@ def run(args, echo=print):
             results['errors']['suite'] = traceback.format_exc()
             echo('  suite FAILED:\n%s' % results['errors']['suite'])
     _split_floor_calls(results)
+    report.compare(results)
     _project_idle(results)
     results['machine_after'] = machine.describe()
     results['wall_s'] = time.monotonic() - started
@@ -354,6 +367,7 @@ def render(path, echo=print):
         results = json.load(f)
     results['tuning'] = _tuning()
     results['targets'] = targets.judge(results)
+    report.compare(results)
     base = os.path.splitext(path)[0]
     with open(base + '.md', 'w') as f:
         f.write(report.markdown(results))
@@ -400,9 +414,10 @@ def _echo(line):
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    unknown = set(args.stages) - set(STAGES)
-    if unknown:
-        parser().error('unknown stage(s): %s' % ', '.join(sorted(unknown)))
+    for given, known in ((args.stages, STAGES), (args.floors, FLOORS)):
+        unknown = set(given) - set(known)
+        if unknown:
+            parser().error('unknown: %s' % ', '.join(sorted(unknown)))
     if args.check:
         return check(args.check, echo=_echo)
     if args.render:

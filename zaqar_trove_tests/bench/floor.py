@@ -23,7 +23,10 @@ cannot beat: the caller posts a request, a responder process gets it
 pushed and posts a reply, the caller gets the reply pushed -- two posts
 and two deliveries, nothing else. With ``claim`` the responder also
 claims the request first, as competing consumers must (and deletes it
-once the reply is posted).
+once the reply is posted). With ``ws`` both sides post over their
+websocket instead of HTTP. ``casts`` is the cast a driver cannot beat:
+posts from many threads to one queue, pushed to a responder that counts
+them.
 Message bodies have the size of the driver's request and reply
 envelopes.
 """
@@ -35,6 +38,7 @@ import uuid
 
 from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
+from zaqar_trove_tests.bench import rpcbench
 from zaqar_trove_tests.bench import spawn
 from zaqar_trove_tests.bench import stats
 
@@ -150,17 +154,48 @@ def _post_push(http, pushes, queue, samples):
     return out
 
 
+def responder(target, log_dir, request_queue, **spec):
+    """A ready ``FloorWorker`` process answering (or counting) pushes."""
+    worker = spawn.Worker(dict(
+        spec, mode='floor', http=[target.host, target.http_port],
+        ws=target.ws_url, token=target.token, project=target.project_id,
+        request_queue=request_queue),
+        os.path.join(log_dir, 'floor-worker.log'))
+    worker.wait_ready(60)
+    return worker
+
+
+def casts(target, count, senders, log_dir, timeout=120, echo=print):
+    """The cast floor: ``count`` HTTP posts from ``senders`` threads.
+
+    A responder gets each pushed and counts it (``rpcbench.cast_run``).
+    """
+    http = target.http()
+    queue = _queue('cast')
+    http.ensure(queue)
+    worker = responder(target, log_dir, queue, count_only=True)
+    body = {'pad': REQUEST_PAD}
+    try:
+        return rpcbench.cast_run(target, 'floor',
+                                 lambda i: http.post(queue, body), [worker],
+                                 count, senders, timeout, echo)
+    finally:
+        worker.stop()
+        http.delete_queue(queue)
+
+
 class PingPong:
     """The minimal call over Zaqar; a responder process answers.
 
-    Usable as a system of ``rpcbench.interleaved`` (transport ``floor``
-    or ``floor-claim``).
+    Usable as a system of ``rpcbench.interleaved`` (transport ``floor``,
+    ``floor-claim`` or ``floor-ws``).
     """
 
     servers = 1
 
-    def __init__(self, target, log_dir, claim=False):
-        self.transport = 'floor-claim' if claim else 'floor'
+    def __init__(self, target, log_dir, claim=False, ws=False):
+        self.transport = 'floor' + ('-claim' if claim else '') + (
+            '-ws' if ws else '')
         self._http = target.http()
         self.request_queue = _queue('req')
         self.reply_queue = _queue('rep')
@@ -169,19 +204,15 @@ class PingPong:
         self._pushes = _Pushes()
         self._push = target.push(self._pushes)
         self._push.subscribe(self.reply_queue)
-        self.worker = spawn.Worker({
-            'mode': 'floor', 'http': [target.host, target.http_port],
-            'ws': target.ws_url, 'token': target.token,
-            'project': target.project_id, 'claim': claim,
-            'request_queue': self.request_queue,
-            'reply_queue': self.reply_queue},
-            os.path.join(log_dir, 'floor-worker.log'))
-        self.worker.wait_ready(60)
+        self._post = self._push.post if ws else self._http.post
+        self.worker = responder(target, log_dir, self.request_queue,
+                                reply_queue=self.reply_queue, claim=claim,
+                                ws_post=ws)
 
     def call(self, i=None, timeout=30):
         key = uuid.uuid4().hex
         event = self._pushes.expect(key)
-        self._http.post(self.request_queue, {'id': key, 'pad': REQUEST_PAD})
+        self._post(self.request_queue, {'id': key, 'pad': REQUEST_PAD})
         if not event.wait(timeout):
             raise TimeoutError('no reply pushed within %d s' % timeout)
 

@@ -16,15 +16,18 @@
 from zaqar_trove_tests.bench import stats
 
 COLOURS = {'rabbit': '#ff7f0e', 'push': '#1f77b4', 'poll': '#2ca02c',
-           'floor': '#7f7f7f', 'floor, claiming': '#bcbd22'}
+           'floor': '#7f7f7f', 'floor, claiming': '#bcbd22',
+           'floor, websocket posts': '#17becf'}
+#: Floor-call keys under ``results['floor']`` and their labels.
+FLOORS = (('pingpong', 'floor'), ('pingpong_claim', 'floor, claiming'),
+          ('pingpong_ws', 'floor, websocket posts'))
 
 
 def _series(results, callers):
     """``{label: cell}`` at ``callers`` callers, 1 server."""
     out = {}
     floor = results.get('floor', {})
-    for key, label in (('pingpong', 'floor'),
-                       ('pingpong_claim', 'floor, claiming')):
+    for key, label in FLOORS:
         for item in floor.get(key, []):
             if item['callers'] == callers:
                 out[label] = item
@@ -58,8 +61,7 @@ def _latency(ax, results):
 def _throughput(ax, results):
     lines = {}
     floor = results.get('floor', {})
-    for key, label in (('pingpong', 'floor'),
-                       ('pingpong_claim', 'floor, claiming')):
+    for key, label in FLOORS:
         for item in floor.get(key, []):
             lines.setdefault(label, []).append(
                 (item['callers'], item['calls_per_s']))

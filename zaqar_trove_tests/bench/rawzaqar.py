@@ -112,20 +112,60 @@ class Http:
         return (data or {}).get('messages') or []
 
 
+class Answers:
+    """Websocket answers matched to their requests by a header.
+
+    Zaqar echoes a request's headers in its answer, so each request
+    carries its own id and waits for the answer bearing it: one
+    connection serves many threads at once, as one HTTP connection per
+    thread does, without a lock making callers queue behind each other
+    or a connection (and authentication) per thread.
+    """
+
+    HEADER = 'X-Bench-Request-ID'
+
+    def __init__(self):
+        self._pending = set()
+        self._answers = {}
+        self._arrived = threading.Condition()
+
+    def new(self):
+        """A fresh request id, expected from now on."""
+        key = uuid.uuid4().hex
+        with self._arrived:
+            self._pending.add(key)
+        return key
+
+    def deliver(self, doc):
+        """Hand an answer to its waiter; answers nobody waits for drop."""
+        headers = (doc.get('request') or {}).get('headers') or {}
+        key = headers.get(self.HEADER)
+        with self._arrived:
+            if key in self._pending:
+                self._answers[key] = doc
+                self._arrived.notify_all()
+
+    def wait(self, key, timeout):
+        """The answer to ``key``, or None after ``timeout`` seconds."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: key in self._answers, timeout)
+            self._pending.discard(key)
+            return self._answers.pop(key, None)
+
+
 class Push:
     """One authenticated websocket: subscriptions and websocket posts.
 
     ``on_push(queue, body)`` runs in the reader thread for every pushed
     message. ``request(action, body)`` sends one action and waits for its
-    answer (one request at a time per instance).
+    answer; any number of threads may call it at once (``Answers``).
     """
 
     def __init__(self, url, token, project_id, on_push=None):
         self._headers = {'X-Project-ID': project_id,
                          'Client-ID': str(uuid.uuid4())}
         self._on_push = on_push or (lambda queue, body: None)
-        self._answers = {}
-        self._answered = threading.Condition()
+        self._answers = Answers()
         self._ws = websocket.create_connection(url, timeout=30,
                                                enable_multithread=True)
         self._send('authenticate', None,
@@ -159,22 +199,19 @@ class Push:
             except (websocket.WebSocketException, OSError, ValueError):
                 return
             if 'request' in doc:
-                with self._answered:
-                    self._answers[doc['request'].get('action')] = doc
-                    self._answered.notify_all()
+                self._answers.deliver(doc)
             else:
                 self._on_push(doc.get('queue_name'), doc.get('body'))
 
     def request(self, action, body, timeout=30):
         """Send ``action`` and return its answer (a dict)."""
-        with self._answered:
-            self._answers.pop(action, None)
-        self._send(action, body)
-        with self._answered:
-            if not self._answered.wait_for(lambda: action in self._answers,
-                                           timeout):
-                raise ZaqarError('websocket %s: no answer' % action)
-            return self._expect(action, self._answers.pop(action))
+        key = self._answers.new()
+        self._send(action, body,
+                   dict(self._headers, **{Answers.HEADER: key}))
+        doc = self._answers.wait(key, timeout)
+        if doc is None:
+            raise ZaqarError('websocket %s: no answer' % action)
+        return self._expect(action, doc)
 
     def subscribe(self, queue, ttl=3600):
         self.request('subscription_create', {'queue_name': queue,

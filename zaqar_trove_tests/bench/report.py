@@ -27,6 +27,98 @@ PRIMITIVES = (('post', 'HTTP post'), ('claim', 'HTTP claim (1)'),
               ('subscribe', 'websocket subscription'))
 
 
+#: Call floors: transport -> key under ``results['floor']``, label.
+FLOOR_KEYS = {'floor': 'pingpong', 'floor-claim': 'pingpong_claim',
+              'floor-ws': 'pingpong_ws'}
+FLOOR_LABELS = {'pingpong': 'floor call',
+                'pingpong_claim': 'floor call, claiming',
+                'pingpong_ws': 'floor call, websocket posts'}
+#: Services in the order the report names them, with short names.
+SERVICES = (('zaqar', 'Zaqar API'), ('zaqar-websocket', 'Zaqar ws'),
+            ('redis', 'Redis'), ('keystone', 'Keystone'),
+            ('rabbitmq', 'RabbitMQ'), ('servers', 'servers'),
+            ('callers', 'callers'))
+
+
+def cpu_ms_per_call(cpu, wall_s, calls):
+    """CPU ms each service spent per call.
+
+    :param cpu: ``{service: share of one core}`` over ``wall_s`` seconds
+        (a ``wall_s`` key in it is ignored).
+    """
+    if not calls or not wall_s:
+        return {}
+    return {name: share * wall_s * 1000.0 / calls
+            for name, share in cpu.items() if name != 'wall_s'}
+
+
+def best_floors(floor):
+    """``{callers: best}`` over the call floors of a run.
+
+    ``best``: ``calls_per_s`` the most of any floor and ``p50`` the
+    lowest, with the transports that did them (``calls_of``, ``p50_of``).
+    """
+    best = {}
+    for transport, key in FLOOR_KEYS.items():
+        for cell in floor.get(key, []):
+            mine = best.setdefault(cell['callers'], {
+                'calls_per_s': 0.0, 'calls_of': None,
+                'p50': None, 'p50_of': None})
+            if cell['calls_per_s'] > mine['calls_per_s']:
+                mine.update(calls_per_s=cell['calls_per_s'],
+                            calls_of=transport)
+            p50 = cell['latency_ms']['p50']
+            if p50 is not None and (mine['p50'] is None or
+                                    p50 < mine['p50']):
+                mine.update(p50=p50, p50_of=transport)
+    return best
+
+
+def vs_floor(cell, best):
+    """A call cell's ratios to the best floor at its callers (or None)."""
+    if best is None:
+        return None
+    return dict(best, calls_per_s_ratio=stats.ratio(cell['calls_per_s'],
+                                                    best['calls_per_s']),
+                p50_ratio=stats.ratio(cell['latency_ms']['p50'],
+                                      best['p50']))
+
+
+def compare(results):
+    """Add ratios to the floors and CPU ms per call to the cells.
+
+    Call cells get ``vs_floor`` (the best floor's figures and the
+    ratios to them) and ``cpu_ms_per_call``;
+    floor cells ``cpu_ms_per_call``; casts ``cpu_ms_per_cast`` (per cast
+    received) and ``received_vs_floor`` (received/s over the cast
+    floor's, transport ``floor``).
+    """
+    floor = results.get('floor', {})
+    best = best_floors(floor)
+    calls = results.get('calls') or []
+    for cell in calls + [c for key in FLOOR_KEYS.values()
+                         for c in floor.get(key, [])]:
+        cell['cpu_ms_per_call'] = cpu_ms_per_call(
+            cell.get('cpu', {}), cell.get('wall_s'), cell['calls'])
+    for cell in calls:
+        cell['vs_floor'] = vs_floor(cell, best.get(cell['callers']))
+    casts = results.get('casts') or []
+    cast_floor = next((c for c in casts if c['transport'] == 'floor'), {})
+    for cell in casts:
+        cpu = cell.get('cpu', {})
+        cell['cpu_ms_per_cast'] = cpu_ms_per_call(
+            cpu, cpu.get('wall_s', 0.0), cell['received'])
+        cell['received_vs_floor'] = stats.ratio(
+            cell['received_per_s'], cast_floor.get('received_per_s'))
+
+
+def _cpu_ms(per_call):
+    """``per_call`` (``{service: ms}``) as one short cell."""
+    return ', '.join('%s %.2f' % (label, per_call[name])
+                     for name, label in SERVICES
+                     if name in (per_call or {})) or '-'
+
+
 def _ms(value):
     return '-' if value is None else '%.1f' % value
 
@@ -96,52 +188,58 @@ def _floor(results):
                 'post + delivery = 2 x post->push p50): **%.1f ms**.' % (
                     2 * push), '']
     rows = []
-    for key, label in (('pingpong', 'floor call'),
-                       ('pingpong_claim', 'floor call, claiming')):
+    for key, label in FLOOR_LABELS.items():
         for item in floor.get(key, []):
             lat = item['latency_ms']
             rows.append((label, item['callers'], _ms(lat['p50']),
                          _ms(lat['p90']), _ms(lat['p99']),
-                         '%.0f' % item['calls_per_s'], item['errors']))
+                         '%.0f' % item['calls_per_s'], item['errors'],
+                         _cpu_ms(item.get('cpu_ms_per_call'))))
     out += ['Floor call: post a request, its push reaches a responder '
             'process that posts the reply, whose push reaches the caller '
             '(claiming: the responder claims the request before replying '
-            'and deletes it after, as competing consumers must).', '']
+            'and deletes it after, as competing consumers must; websocket '
+            'posts: both sides post over their websocket, not HTTP).', '']
     return out + _table(('', 'callers', 'p50 ms', 'p90 ms', 'p99 ms',
-                         'calls/s', 'errors'), rows)
+                         'calls/s', 'errors', 'CPU ms per call'), rows)
 
 
 def _calls(results):
     calls = results.get('calls')
     if not calls:
         return []
-    floor = {c['callers']: c for c in
-             results.get('floor', {}).get('pingpong', [])}
     rows = []
     for item in calls:
         lat = item['latency_ms']
         cpu = item.get('cpu', {})
-        base = floor.get(item['callers'])
+        best = item.get('vs_floor') or {}
         rows.append((
             item['transport'], item['servers'], item['callers'],
             _ms(lat['p50']), _ms(lat['p90']), _ms(lat['p99']),
-            '%.0f' % item['calls_per_s'],
-            _ratio(lat['p50'], base and base['latency_ms']['p50']),
+            '%.0f' % item['calls_per_s'], _times(best.get('p50_ratio')),
+            _times(best.get('calls_per_s_ratio')),
             item['errors'], _pct(cpu.get('zaqar')),
             _pct(cpu.get('zaqar-websocket')), _pct(cpu.get('redis')),
-            _pct(cpu.get('rabbitmq'))))
+            _pct(cpu.get('rabbitmq')),
+            _cpu_ms(item.get('cpu_ms_per_call'))))
     return ['## call()', '',
             'Servers are worker processes, callers threads of one process '
-            'sharing a transport. CPU: share of one core during the cell.',
-            ''] + _table(('transport', 'servers', 'callers', 'p50 ms',
-                          'p90 ms', 'p99 ms', 'calls/s', 'p50 / floor',
-                          'errors', 'Zaqar API', 'Zaqar ws', 'Redis',
-                          'RabbitMQ'), rows)
+            'sharing a transport. CPU: share of one core during the cell, '
+            'and CPU ms per call. Ratios are to the best floor at the same '
+            'callers: the lowest p50 and the most calls/s of any floor '
+            'call.', ''] + _table(
+        ('transport', 'servers', 'callers', 'p50 ms', 'p90 ms', 'p99 ms',
+         'calls/s', 'p50 / best floor', 'calls/s / best floor', 'errors',
+         'Zaqar API', 'Zaqar ws', 'Redis', 'RabbitMQ', 'CPU ms per call'),
+        rows)
+
+
+def _times(ratio):
+    return '-' if ratio is None else '%.2fx' % ratio
 
 
 def _ratio(value, reference):
-    r = stats.ratio(value, reference)
-    return '-' if r is None else '%.2fx' % r
+    return _times(stats.ratio(value, reference))
 
 
 def _casts(results):
@@ -149,12 +247,17 @@ def _casts(results):
     if not casts:
         return []
     rows = [(c['transport'], c['sent'], '%.0f' % c['sent_per_s'],
-             c['received'], '%.0f' % c['received_per_s'], c['send_errors'])
-            for c in casts]
-    return ['## cast()', '', 'Casts from %d threads to one server.' % (
-        casts[0]['senders']), ''] + _table(
-        ('transport', 'sent', 'sent/s', 'received', 'received/s',
-         'errors'), rows)
+             c['received'], '%.0f' % c['received_per_s'],
+             c.get('lost', c['sent'] - c['received']), c['send_errors'],
+             _times(c.get('received_vs_floor')),
+             _cpu_ms(c.get('cpu_ms_per_cast'))) for c in casts]
+    return ['## cast()', '', 'Casts from %d threads to one server. The '
+            'cast floor (transport floor): HTTP posts of a cast\'s size '
+            'to one queue, pushed to a responder process that counts '
+            'them.' % casts[0]['senders'], ''] + _table(
+        ('transport', 'sent', 'sent/s', 'received', 'received/s', 'lost',
+         'errors', 'received/s / floor', 'CPU ms per cast received'),
+        rows)
 
 
 def _idle(results):

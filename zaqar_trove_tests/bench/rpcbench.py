@@ -177,34 +177,43 @@ def interleaved(target, systems, caller_counts, duration, rounds=3,
 
 def casts(target, transport, count, senders, log_dir, timeout=120,
           echo=print):
-    """``count`` casts from ``senders`` threads to one server.
-
-    :returns: ``{sent_per_s, received_per_s, received, ...}``; received
-        counts what the server executed by ``timeout``.
-    """
+    """``count`` casts from ``senders`` threads to one server."""
     url = target.url(transport)
     topic = 'bench-cast-%s' % uuid.uuid4().hex[:8]
     workers = servers(url, topic, 1, log_dir)
     client = Client(url, topic)
     try:
         client.call(0)
-        meter = _meter(target, workers).start()
-        started = time.monotonic()
-        sent = load.run(client.cast, senders, timeout, max_calls=count)
-        sent_s = time.monotonic() - started
-        done = workers[0].wait_count('note', sent['calls'],
-                                     max(1, started + timeout -
-                                         time.monotonic()))
-        received = done['count']
-        received_s = done['at'] - started
-        cpu = meter.stop()
+        return cast_run(target, transport, client.cast, workers, count,
+                        senders, timeout, echo)
     finally:
         client.close()
         spawn.stop_all(workers)
+
+
+def cast_run(target, transport, cast, workers, count, senders, timeout,
+             echo=print):
+    """``cast(i)`` ``count`` times from ``senders`` threads.
+
+    :param workers: the receiving processes; the first counts ``note``.
+    :returns: ``{sent_per_s, received_per_s, received, lost, ...}``;
+        received counts what the server executed by ``timeout``.
+    """
+    meter = _meter(target, workers).start()
+    started = time.monotonic()
+    sent = load.run(cast, senders, timeout, max_calls=count)
+    sent_s = time.monotonic() - started
+    done = workers[0].wait_count('note', sent['calls'],
+                                 max(1, started + timeout -
+                                     time.monotonic()))
+    received = done['count']
+    received_s = done['at'] - started
+    cpu = meter.stop()
     result = {'transport': transport, 'casts': count, 'senders': senders,
               'sent': sent['calls'], 'send_errors': sent['errors'],
               'sent_per_s': sent['calls'] / sent_s, 'received': received,
               'received_per_s': received / received_s,
+              'lost': sent['calls'] - received,
               'send_latency_ms': sent['latency_ms'], 'cpu': cpu}
     echo('  %-6s casts: %d sent at %.0f/s, %d received at %.0f/s' % (
         transport, result['sent'], result['sent_per_s'], received,

@@ -30,7 +30,8 @@ Specs:
   Zaqar's primitives only. Each pushed request is answered by posting
   ``{"id": ...}`` to the reply queue; with ``claim`` the request is
   first claimed (what a competing consumer must do), and deleted after
-  the reply is posted.
+  the reply is posted; with ``ws_post`` replies are posted over the
+  websocket; with ``count_only`` pushes are only counted (``note``).
 """
 
 import collections
@@ -201,6 +202,8 @@ class FloorWorker:
         self.received = Counter()
         self._push = rawzaqar.Push(spec['ws'], spec['token'],
                                    spec['project'], self._on_push)
+        self._post = (self._push.post if spec.get('ws_post')
+                      else self._http.post)
 
     def start(self):
         self._http.ensure(self._spec['request_queue'])
@@ -208,7 +211,11 @@ class FloorWorker:
         return {'servers': 1}
 
     def _on_push(self, queue, body):
-        if queue == self._spec['request_queue']:
+        if queue != self._spec['request_queue']:
+            return
+        if self._spec.get('count_only'):
+            self.received.add('note')
+        else:
             self._pool.submit(self._answer, body)
 
     def _answer(self, body):
@@ -223,8 +230,8 @@ class FloorWorker:
                 return
             body = claimed['body']
         self.received.add('echo')
-        self._http.post(spec['reply_queue'], {'id': body['id'],
-                                              'pad': floor.REPLY_PAD})
+        self._post(spec['reply_queue'], {'id': body['id'],
+                                         'pad': floor.REPLY_PAD})
         if claimed is not None:
             # After the reply: the claim hides the request meanwhile.
             self._http.delete(spec['request_queue'], [claimed['id']])
