@@ -29,8 +29,9 @@ or could not reach Zaqar for the window, does not answer, and the copy
 runs again (as any retried publish may with RabbitMQ). A queried request
 has left its queue (RPC acknowledges before dispatch): if the asking
 server dies within the window it is lost, as an acknowledged request
-whose server dies. Memory is bounded: ``RecentIds`` of 8,192 ids each,
-at most ``MAX_WAITING`` requests waiting (more run at once).
+whose server dies. Memory is bounded: ``RecentIds`` of 8,192 ids each
+(for ten minutes at most), at most ``MAX_WAITING`` requests waiting (more
+run at once).
 
 Used by one listener, in its poll thread only.
 """

@@ -14,6 +14,7 @@
 
 import collections
 import threading
+import time
 
 from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common
@@ -21,26 +22,46 @@ from oslo_messaging._drivers import common
 from zaqar_trove_tests.rpc import envelope
 
 
-class RecentIds:
-    """A bounded set of recently seen ids (oldest forgotten first)."""
+#: Seconds an id is remembered at most: ten claim TTLs. A second copy of
+#: a message comes within a claim's TTL and grace (a delete that failed),
+#: or at once (a post repeated after a 5xx), so older ids only cost
+#: memory: a guest's sets then hold its last ten minutes, not its life.
+HORIZON = 600.0
 
-    def __init__(self, size=8192):
+
+class RecentIds:
+    """A bounded set of recently seen ids (oldest forgotten first).
+
+    An id is forgotten once ``size`` newer ones came, or ``horizon``
+    seconds after it was first seen, whichever is first.
+    """
+
+    def __init__(self, size=8192, horizon=HORIZON, clock=time.monotonic):
         self._ids = collections.OrderedDict()
         self._size = size
+        self._horizon = horizon
+        self._clock = clock
         self._lock = threading.Lock()
+
+    def _expire(self):
+        oldest = self._clock() - self._horizon
+        while self._ids and (len(self._ids) > self._size or
+                             next(iter(self._ids.values())) < oldest):
+            self._ids.popitem(last=False)
 
     def add(self, key):
         """Remember ``key``; False if it was already there."""
         with self._lock:
+            self._expire()
             if key in self._ids:
                 return False
-            self._ids[key] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
+            self._ids[key] = self._clock()
+            self._expire()
             return True
 
     def __contains__(self, key):
         with self._lock:
+            self._expire()
             return key in self._ids
 
     def discard(self, key):

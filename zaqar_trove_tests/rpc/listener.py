@@ -212,7 +212,7 @@ class ZaqarListener(base.PollStyleListener):
         self._stopped = threading.Event()
         self._pushes = _Pushes()
         self._subscriptions = []
-        self._ids = zincoming.RecentIds()
+        self._ids = zincoming.RecentIds(clock=clock)
         self._interval = self._settings.poll_min_interval
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0

@@ -195,7 +195,7 @@ class ReplyWaiter:
         self._calls_lock = threading.Lock()
         self._calls = {}
         self._inbox = queue.Queue()
-        self._seen = zincoming.RecentIds()
+        self._seen = zincoming.RecentIds(clock=clock)
         self._since = clock()
         # The waiter thread's own.
         self._active_at = 0.0

@@ -142,3 +142,20 @@ class TestRecentIds(testtools.TestCase):
         ids.add('b')
         ids.add('e')
         self.assertNotIn('b', ids)
+
+    def test_ids_are_forgotten_after_the_horizon(self):
+        now = [0.0]
+        ids = incoming.RecentIds(horizon=600.0, clock=lambda: now[0])
+        ids.add('a')
+        now[0] = 300.0
+        ids.add('b')
+        now[0] = 600.0
+        self.assertEqual([True, True], ['a' in ids, 'b' in ids])
+        now[0] = 600.5
+        self.assertNotIn('a', ids)
+        self.assertIn('b', ids)
+        # A forgotten id is new again; the set holds only the horizon.
+        self.assertTrue(ids.add('a'))
+        now[0] = 2000.0
+        self.assertEqual([False, False], ['a' in ids, 'b' in ids])
+        self.assertEqual(0, len(ids._ids))
