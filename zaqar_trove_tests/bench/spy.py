@@ -95,6 +95,10 @@ def measure(target, log_dir, seconds=20.0, callers=8, top=15, echo=print):
         for i in range(10):
             system.call(i)
         kinds = processes(target)
+        missing = [kind for kind, pids in kinds.items() if not pids]
+        if missing:
+            raise RuntimeError('no live process to profile: %s' %
+                               ', '.join(missing))
         for kind, pids in kinds.items():
             for pid in pids:
                 path = os.path.join(log_dir, 'py-spy-%s-%d.txt' % (kind,
