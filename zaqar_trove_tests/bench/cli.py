@@ -24,10 +24,12 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``casts``: cast throughput, sent and received, and the cast floor;
 - ``idle``: idle guests (push and poll steps), after a no-guest baseline;
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
+- ``profile``: py-spy on the Zaqar API workers and websocket server
+  under the floor call (``spy``, ``profile``);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
 
-``--check``, ``--render`` and ``--capacity`` (``capacity``) measure
-nothing: they read an earlier run's JSON.
+``--check``, ``--render``, ``--capacity`` (``capacity``) and
+``--profile-page`` measure nothing: they read an earlier run's JSON.
 
 The default is ``floor,calls,casts,idle``; ``--quick`` shortens
 everything for a smoke run.
@@ -54,7 +56,7 @@ from zaqar_trove_tests.bench import targets
 from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import control
 
-STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'suite')
+STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'profile', 'suite')
 DEFAULT_STAGES = 'floor,calls,casts,idle'
 #: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
 CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
@@ -105,6 +107,10 @@ def parser():
     p.add_argument('--idle-window', default=20.0, type=float,
                    help='seconds each idle step is measured')
     p.add_argument('--guests-per-process', default=250, type=int)
+    p.add_argument('--profile-seconds', default=20.0, type=float,
+                   help='seconds the profile stage records')
+    p.add_argument('--profile-callers', default=8, type=int,
+                   help='floor callers during the profile stage')
     p.add_argument('--quick', action='store_true',
                    help='short smoke run (seconds, not minutes)')
     p.add_argument('--check', metavar='JSON', default=None,
@@ -115,6 +121,10 @@ def parser():
                         '(reStructuredText) of an earlier run\'s JSON to '
                         '--out if it names a .rst file, else to '
                         'capacity.rst in --out')
+    p.add_argument('--profile-page', metavar='JSON', default=None,
+                   help='measure nothing: write the profile (markdown) of '
+                        'an earlier run\'s JSON to --out if it names a .md '
+                        'file, else to profile.md in --out')
     p.add_argument('--render', metavar='JSON', default=None,
                    help='measure nothing: write the markdown and PNG of '
                         'an earlier run\'s JSON again (with the current '
@@ -129,6 +139,7 @@ def _quick(args):
     args.idle_push = [1, 10]
     args.idle_poll = [1, 10]
     args.idle_window = 10.0
+    args.profile_seconds = min(args.profile_seconds, 5.0)
     args.callers = [c for c in args.callers if c <= 8] or [1]
     args.servers = args.servers[:1]
 
@@ -377,18 +388,36 @@ def render(path, echo=print):
     return 0
 
 
+def _page(page, out, default, echo):
+    """Write ``page`` to ``out``, or to ``default`` in directory ``out``."""
+    if not out.endswith(os.path.splitext(default)[1]):
+        os.makedirs(out, exist_ok=True)
+        out = os.path.join(out, default)
+    with open(out, 'w') as f:
+        f.write(page)
+    echo('%-8s %s' % (os.path.splitext(default)[0], out))
+    return 0
+
+
 def capacity_page(path, out, echo=print):
     """The capacity model of a JSON written by ``run`` (``capacity``)."""
     from zaqar_trove_tests.bench import capacity
     with open(path) as f:
         page = capacity.rst(json.load(f), source='``%s``' % path)
-    if not out.endswith('.rst'):
-        os.makedirs(out, exist_ok=True)
-        out = os.path.join(out, 'capacity.rst')
-    with open(out, 'w') as f:
-        f.write(page)
-    echo('capacity %s' % out)
-    return 0
+    return _page(page, out, 'capacity.rst', echo)
+
+
+def profile_page(path, out, echo=print):
+    """The profile of a JSON written by ``run`` as a markdown page."""
+    from zaqar_trove_tests.bench import profile
+    with open(path) as f:
+        results = json.load(f)
+    if not results.get('profile'):
+        raise SystemExit('%s has no profile: run --stages profile' % path)
+    lines = profile.markdown(results['profile'])
+    lines[0] = '# Profile: Zaqar under the floor call'
+    return _page('\n'.join(lines + ['Generated from `%s` (`%s`).' % (
+        path, results.get('command', ''))]) + '\n', out, 'profile.md', echo)
 
 
 def _zaqar_deployment(stack):
@@ -404,8 +433,14 @@ def _sweep(target, args, log_dir, echo):
     return sweep.measure(target, log_dir, args.duration, echo=echo)
 
 
+def _profile(target, args, log_dir, echo):
+    from zaqar_trove_tests.bench import spy
+    return spy.measure(target, log_dir, args.profile_seconds,
+                       args.profile_callers, echo=echo)
+
+
 _STAGES = {'floor': _floor, 'calls': _calls, 'casts': _casts,
-           'idle': _idle, 'sweep': _sweep}
+           'idle': _idle, 'sweep': _sweep, 'profile': _profile}
 
 
 def _echo(line):
@@ -424,6 +459,8 @@ def main(argv=None):
         return render(args.render, echo=_echo)
     if args.capacity:
         return capacity_page(args.capacity, args.out, echo=_echo)
+    if args.profile_page:
+        return profile_page(args.profile_page, args.out, echo=_echo)
     if args.quick:
         _quick(args)
     signal.signal(signal.SIGTERM, _terminate)

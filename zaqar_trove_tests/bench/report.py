@@ -15,6 +15,7 @@
 
 import json
 
+from zaqar_trove_tests.bench import profile
 from zaqar_trove_tests.bench import stats
 
 PRIMITIVES = (('post', 'HTTP post'), ('claim', 'HTTP claim (1)'),
@@ -339,6 +340,10 @@ def _sweep(results):
                 'push calls/s (8)'), rows)
 
 
+def _profile(results):
+    return profile.markdown(results.get('profile'))
+
+
 def _tuning(results):
     steps = results.get('tuning', [])
     if not steps:
@@ -353,8 +358,8 @@ def _tuning(results):
 def markdown(results):
     """The whole report."""
     lines = ['# zaqar:// benchmark', ''] + _machine(results)
-    for part in (_targets, _floor, _calls, _casts, _idle, _sweep, _suite,
-                 _tuning):
+    for part in (_targets, _floor, _calls, _casts, _idle, _sweep, _profile,
+                 _suite, _tuning):
         lines += part(results)
     return '\n'.join(lines)
 
