@@ -13,28 +13,29 @@
 
 """The PNG: call latency distributions, throughput and idle cost."""
 
+from zaqar_trove_tests.bench import report
 from zaqar_trove_tests.bench import stats
 
 COLOURS = {'rabbit': '#ff7f0e', 'push': '#1f77b4', 'poll': '#2ca02c',
-           'floor': '#7f7f7f', 'floor, claiming': '#bcbd22',
-           'floor, websocket posts': '#17becf'}
-#: Floor-call keys under ``results['floor']`` and their labels.
-FLOORS = (('pingpong', 'floor'), ('pingpong_claim', 'floor, claiming'),
-          ('pingpong_ws', 'floor, websocket posts'))
+           'floor call': '#7f7f7f', 'floor call, claiming': '#bcbd22',
+           'floor call, websocket posts': '#17becf'}
+
+
+def _cells(results):
+    """``(label, cell)`` of every floor call and 1-server call cell."""
+    floor = results.get('floor', {})
+    for key, label in report.FLOOR_LABELS.items():
+        for item in floor.get(key, []):
+            yield label, item
+    for item in results.get('calls', []):
+        if item['servers'] == 1:
+            yield item['transport'], item
 
 
 def _series(results, callers):
     """``{label: cell}`` at ``callers`` callers, 1 server."""
-    out = {}
-    floor = results.get('floor', {})
-    for key, label in FLOORS:
-        for item in floor.get(key, []):
-            if item['callers'] == callers:
-                out[label] = item
-    for item in results.get('calls', []):
-        if item['callers'] == callers and item['servers'] == 1:
-            out[item['transport']] = item
-    return out
+    return {label: item for label, item in _cells(results)
+            if item['callers'] == callers}
 
 
 def _label(ax, xlabel, ylabel, title):
@@ -60,15 +61,9 @@ def _latency(ax, results):
 
 def _throughput(ax, results):
     lines = {}
-    floor = results.get('floor', {})
-    for key, label in FLOORS:
-        for item in floor.get(key, []):
-            lines.setdefault(label, []).append(
-                (item['callers'], item['calls_per_s']))
-    for item in results.get('calls', []):
-        if item['servers'] == 1:
-            lines.setdefault(item['transport'], []).append(
-                (item['callers'], item['calls_per_s']))
+    for label, item in _cells(results):
+        lines.setdefault(label, []).append(
+            (item['callers'], item['calls_per_s']))
     for label, points in lines.items():
         points.sort()
         ax.plot([p[0] for p in points], [p[1] for p in points], 'o-',
