@@ -138,8 +138,9 @@ class Answers:
 
     def deliver(self, doc):
         """Hand an answer to its waiter; answers nobody waits for drop."""
-        headers = (doc.get('request') or {}).get('headers') or {}
-        key = headers.get(self.HEADER)
+        request = doc.get('request')
+        headers = request.get('headers') if isinstance(request, dict) else {}
+        key = headers.get(self.HEADER) if isinstance(headers, dict) else None
         with self._arrived:
             if key in self._pending:
                 self._answers[key] = doc
@@ -198,6 +199,8 @@ class Push:
                 doc = self._read()
             except (websocket.WebSocketException, OSError, ValueError):
                 return
+            if not isinstance(doc, dict):
+                continue        # not a frame Zaqar sends: dropped
             if 'request' in doc:
                 self._answers.deliver(doc)
             else:

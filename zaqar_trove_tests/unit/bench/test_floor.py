@@ -57,6 +57,8 @@ class TestAnswers(testtools.TestCase):
         answers = rawzaqar.Answers()
         answers.deliver(_answer('nobody'))
         answers.deliver({'request': {'action': 'x'}})
+        answers.deliver({'request': 'junk'})
+        answers.deliver({'request': {'headers': ['junk']}})
         key = answers.new()
         self.assertIsNone(answers.wait(key, 0.01))
         answers.deliver(_answer(key))
