@@ -27,7 +27,8 @@ A retired guest's driver is a web of reference cycles (listeners, push
 callbacks, dedupe state) that only Python's full collection frees, and
 that runs rarely in a big heap: 5 retirements a minute grew this process
 0.3 MiB a minute for the hour. A real guest's memory goes with its VM, so
-``retire`` collects at once: the process measures the live drivers.
+a ``retire`` command collects at once: the process measures the live
+drivers.
 """
 
 import gc
@@ -140,8 +141,6 @@ class Guests:
         with self.lock:
             guest = self.guests.pop(name)
         guest.retire()
-        del guest
-        gc.collect()
 
     def _beat(self):
         while not self.stopping.wait(0.2):
@@ -180,6 +179,7 @@ def main(argv=None):
                 guests.add(doc['id'])
             elif doc['cmd'] == 'retire':
                 guests.retire(doc['id'])
+                gc.collect()
             elif doc['cmd'] == 'stats':
                 out(ev='stats', **guests.stats())
                 continue
