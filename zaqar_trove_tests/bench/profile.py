@@ -16,9 +16,10 @@
 A raw py-spy file has one line per distinct stack, ``frame;frame;...
 COUNT``, root first, each frame ``func (path/file.py:LINE)``. A sample
 whose leaf frame is a wait (``IDLE_LEAVES``) is idle and dropped; the
-others are busy. A function's share is inclusive: the busy samples
-with it anywhere on the stack, over all busy samples of that process
-kind. ``GROUPS`` name the costs issue 14 asks about.
+others are busy. A named cost (``GROUPS``, the costs issue 14 asks
+about) counts the busy samples with it anywhere on the stack; a
+function the samples in which it runs itself (the innermost frame);
+both over all busy samples of that process kind.
 """
 
 import collections
@@ -124,7 +125,7 @@ def in_group(frames, match, within=None):
 
 
 def summarize(samples, top=15, rate=None, messages=None):
-    """Busy samples' top functions and ``GROUPS``, as shares.
+    """Busy samples' top running functions and ``GROUPS``, as shares.
 
     :param samples: ``parse`` output, any number of files together.
     :param rate: py-spy's samples per second, for ``busy_s``.
@@ -136,10 +137,9 @@ def summarize(samples, top=15, rate=None, messages=None):
     """
     work = busy(samples)
     total = sum(n for _, n in work)
-    inclusive = collections.Counter()
+    own = collections.Counter()
     for frames, n in work:
-        for name in {label(f, p) for f, p in frames}:
-            inclusive[name] += n
+        own[label(*frames[-1])] += n
     groups = [(name, sum(n for frames, n in work
                          if in_group(frames, match, within)))
               for name, match, within in GROUPS]
@@ -151,7 +151,7 @@ def summarize(samples, top=15, rate=None, messages=None):
                                 if busy_s is not None and messages
                                 else None),
         'top': [{'function': name, 'samples': n, 'share': _share(n, total)}
-                for name, n in inclusive.most_common(top)],
+                for name, n in own.most_common(top)],
         'groups': [{'name': name, 'samples': n, 'share': _share(n, total)}
                    for name, n in groups]}
 
@@ -185,9 +185,11 @@ def markdown(profile):
            'callers made floor calls (%(calls)d calls, %(messages)d '
            'messages posted). Samples whose innermost frame waits '
            '(`profile.IDLE_LEAVES`) are idle and dropped; shares are of '
-           'the busy samples, inclusive (a function counts wherever it is '
-           'on the stack). Busy time is busy samples over the rate, all '
-           'threads (a thread waiting for the GIL counts as busy).' %
+           'the busy samples: a named cost counts wherever it is on the '
+           'stack, a function of the second table only where it runs '
+           'itself (the innermost frame). Busy time is busy samples over '
+           'the rate, all threads (a thread waiting for the GIL counts as '
+           'busy).' %
            profile, '']
     for kind, item in sorted(profile['kinds'].items()):
         per_message = item.get('busy_ms_per_message')
@@ -201,7 +203,7 @@ def markdown(profile):
                          '%.2f' % per_message), '']
         out += _table('named cost', [(g['name'], g['samples'], g['share'])
                                      for g in item['groups']])
-        out += _table('function (file)', [
+        out += _table('function running (file)', [
             ('`%s`' % t['function'], t['samples'], t['share'])
             for t in item['top']])
     return out
