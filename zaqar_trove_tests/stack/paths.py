@@ -53,6 +53,8 @@ class Paths:
         self.zaqar_policy = os.path.join(self.etc, 'zaqar-policy')
         self.zaqar_data = os.path.join(self.data, 'zaqar')
         self.zaqar_db = os.path.join(self.zaqar_data, 'zaqar.db')
+        # Zaqar's processes' operation counts (opcounter).
+        self.zaqar_ops = os.path.join(self.data, 'zaqar-ops')
         self.redis_conf = os.path.join(self.etc, 'redis.conf')
         self.redis_data = os.path.join(self.data, 'redis')
         self.rabbit_etc = os.path.join(self.etc, 'rabbitmq')

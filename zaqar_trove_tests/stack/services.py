@@ -92,15 +92,17 @@ def build(paths, settings, programs):
                         settings.get('zaqar_threads', 4), 'gthread'),
               {'http': ports['zaqar']},
               {'type': 'http', 'path': '/', 'status': [200, 300]},
-              env=dict(_PY_ENV, ZTT_ZAQAR_CONFIG=paths.zaqar_conf),
+              env=dict(_PY_ENV, ZTT_ZAQAR_CONFIG=paths.zaqar_conf,
+                       ZTT_OPS_DIR=paths.zaqar_ops),
               ready_timeout=90),
         _spec(paths, 'zaqar-websocket',
               [sys.executable, '-m', 'zaqar_trove_tests.stack.zaqar_ws'],
               {'websocket': ports['zaqar_ws'],
                'notification': ports['zaqar_notify']},
               {'type': 'tcp'},
-              env=dict(_PY_ENV, ZTT_ZAQAR_CONFIG=os.pathsep.join(
-                  [paths.zaqar_conf, paths.zaqar_ws_conf])),
+              env=dict(_PY_ENV, ZTT_OPS_DIR=paths.zaqar_ops,
+                       ZTT_ZAQAR_CONFIG=os.pathsep.join(
+                           [paths.zaqar_conf, paths.zaqar_ws_conf])),
               ready_timeout=90),
     ]
     return {spec['name']: spec for spec in specs}

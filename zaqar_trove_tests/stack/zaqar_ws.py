@@ -13,15 +13,21 @@
 """Zaqar's websocket server with our configuration files.
 
 Run as ``python -m zaqar_trove_tests.stack.zaqar_ws``; the files in
-``$ZTT_ZAQAR_CONFIG`` set ``[drivers] transport = websocket``.
+``$ZTT_ZAQAR_CONFIG`` set ``[drivers] transport = websocket``. Frames,
+connections and notification webhooks are counted (``opcounter``:
+harness instrumentation for the benchmark).
 """
 
 from zaqar import bootstrap
 
+from zaqar_trove_tests.stack import opcounter
 from zaqar_trove_tests.stack import zaqar_app
 
 
 def main():
+    counter = opcounter.Counter('zaqar-websocket')
+    opcounter.install_websocket(counter)
+    counter.start()
     bootstrap.Bootstrap(zaqar_app.load_conf('zaqar-websocket')).run()
 
 

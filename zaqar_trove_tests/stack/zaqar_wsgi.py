@@ -13,7 +13,8 @@
 """Zaqar's WSGI application (HTTP API v2) for gunicorn.
 
 Zaqar's own ``zaqar.transport.wsgi.app`` reads the default config paths;
-this one reads ``$ZTT_ZAQAR_CONFIG`` only.
+this one reads ``$ZTT_ZAQAR_CONFIG`` only, and counts the requests each
+worker serves (``opcounter``: harness instrumentation for the benchmark).
 """
 
 # Imported here so that gunicorn --preload pays for them once.
@@ -25,13 +26,19 @@ import zaqar.storage.sqlalchemy.driver  # noqa: F401
 import zaqar.transport.wsgi.driver  # noqa: F401
 
 from zaqar_trove_tests.stack import lazyapp
+from zaqar_trove_tests.stack import opcounter
 from zaqar_trove_tests.stack import zaqar_app
 
 CONF = zaqar_app.load_conf('zaqar-wsgi')
 
 
 def _build():
-    return bootstrap.Bootstrap(CONF).transport.app
+    # Built in each worker, after gunicorn's fork: the counter's thread
+    # starts there.
+    counter = opcounter.Counter('zaqar')
+    counter.start()
+    return opcounter.CountingApp(bootstrap.Bootstrap(CONF).transport.app,
+                                 counter)
 
 
 application = lazyapp.LazyApp(_build)
