@@ -17,6 +17,7 @@ import json
 
 from zaqar_trove_tests.bench import profile
 from zaqar_trove_tests.bench import stats
+from zaqar_trove_tests.stack import opkinds
 
 PRIMITIVES = (('post', 'HTTP post'), ('claim', 'HTTP claim (1)'),
               ('delete', 'HTTP delete (by id)'), ('pop', 'HTTP pop (1)'),
@@ -89,10 +90,12 @@ def compare(results):
     """Add ratios to the floors and CPU ms per call to the cells.
 
     Call cells get ``vs_floor`` (the best floor's figures and the
-    ratios to them) and ``cpu_ms_per_call``;
-    floor cells ``cpu_ms_per_call``; casts ``cpu_ms_per_cast`` (per cast
-    received) and ``received_vs_floor`` (received/s over the cast
-    floor's, transport ``floor``).
+    ratios to them), ``cpu_ms_per_call`` and ``zaqar_ops`` (Zaqar
+    operations per call, ``opkinds.per``; None if not counted);
+    floor cells ``cpu_ms_per_call`` and ``zaqar_ops``; casts
+    ``cpu_ms_per_cast`` and ``zaqar_ops`` (per cast received) and
+    ``received_vs_floor`` (received/s over the cast floor's, transport
+    ``floor``).
     """
     floor = results.get('floor', {})
     best = best_floors(floor)
@@ -101,6 +104,7 @@ def compare(results):
                          for c in floor.get(key, [])]:
         cell['cpu_ms_per_call'] = cpu_ms_per_call(
             cell.get('cpu', {}), cell.get('wall_s'), cell['calls'])
+        cell['zaqar_ops'] = opkinds.per(cell.get('ops'), cell['calls'])
     for cell in calls:
         cell['vs_floor'] = vs_floor(cell, best.get(cell['callers']))
     casts = results.get('casts') or []
@@ -109,6 +113,7 @@ def compare(results):
         cpu = cell.get('cpu', {})
         cell['cpu_ms_per_cast'] = cpu_ms_per_call(
             cpu, cpu.get('wall_s', 0.0), cell['received'])
+        cell['zaqar_ops'] = opkinds.per(cell.get('ops'), cell['received'])
         cell['received_vs_floor'] = stats.ratio(
             cell['received_per_s'], cast_floor.get('received_per_s'))
 
@@ -261,6 +266,62 @@ def _casts(results):
         rows)
 
 
+#: Kinds under this many per call are left out of the report's table.
+OPS_SHOWN = 0.005
+
+
+def _ops_kinds(per_call):
+    """``{kind: per call}`` as ``kind n, ...``, most frequent first."""
+    kinds = sorted(per_call.items(), key=lambda item: (-item[1], item[0]))
+    return ', '.join('%s %.2f' % (kind, n) for kind, n in kinds
+                     if n >= OPS_SHOWN) or '-'
+
+
+def _ops_row(name, servers, callers, ops):
+    total = ops.get('total', {})
+    return (name, servers, callers,
+            '%.2f' % total.get('http', 0.0),
+            _ops_kinds(ops.get('http', {})),
+            '%.2f' % total.get('websocket', 0.0),
+            _ops_kinds(ops.get('websocket', {})))
+
+
+def _ops(results):
+    """Zaqar operations per call (and per cast) of every counted cell."""
+    rows = []
+    floor = results.get('floor') or {}
+    for transport, key in FLOOR_KEYS.items():
+        for cell in floor.get(key, []):
+            if cell.get('zaqar_ops'):
+                rows.append(_ops_row(transport, cell['servers'],
+                                     cell['callers'], cell['zaqar_ops']))
+    for cell in results.get('calls') or []:
+        if cell.get('zaqar_ops'):
+            rows.append(_ops_row(cell['transport'], cell['servers'],
+                                 cell['callers'], cell['zaqar_ops']))
+    for cell in results.get('casts') or []:
+        if cell.get('zaqar_ops'):
+            name = 'floor-cast' if cell['transport'] == 'floor' else \
+                cell['transport']
+            rows.append(_ops_row(name + ' (per cast)', 1, cell['senders'],
+                                 cell['zaqar_ops']))
+    if not rows:
+        return []
+    return ['## Zaqar operations per call', '',
+            'Counted by the Zaqar processes themselves (harness '
+            'instrumentation of the local stack: HTTP requests by method '
+            'and route in every API worker; websocket frames by action, '
+            'connections, notification webhooks received and pushes '
+            'forwarded in the websocket server), divided by the cell\'s '
+            'calls (casts: casts received). Everything Zaqar served during '
+            'the cell counts, including what idle listeners of the other '
+            'systems measured in the same run (poll servers keep polling) '
+            'did. Kinds under %.3f per call are left out.' % OPS_SHOWN,
+            ''] + _table(('system', 'servers', 'callers', 'HTTP',
+                          'HTTP by kind', 'websocket',
+                          'websocket by kind'), rows)
+
+
 def _idle(results):
     idle = results.get('idle')
     if not idle:
@@ -358,8 +419,8 @@ def _tuning(results):
 def markdown(results):
     """The whole report."""
     lines = ['# zaqar:// benchmark', ''] + _machine(results)
-    for part in (_targets, _floor, _calls, _casts, _idle, _sweep, _profile,
-                 _suite, _tuning):
+    for part in (_targets, _floor, _calls, _casts, _ops, _idle, _sweep,
+                 _profile, _suite, _tuning):
         lines += part(results)
     return '\n'.join(lines)
 

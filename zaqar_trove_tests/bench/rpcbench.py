@@ -27,9 +27,11 @@ import oslo_messaging as om
 
 from zaqar_trove_tests.bench import load
 from zaqar_trove_tests.bench import machine
+from zaqar_trove_tests.bench import opsmeter
 from zaqar_trove_tests.bench import spawn
 from zaqar_trove_tests.bench import stats
 from zaqar_trove_tests.rpc import options
+from zaqar_trove_tests.stack import opkinds
 
 
 def new_conf():
@@ -110,8 +112,13 @@ class _Cell:
         self.error_types = {}
         self.wall = 0.0
         self.cpu = {}
+        self.ops = {}
 
-    def add(self, result, cpu):
+    def add(self, result, cpu, ops=None):
+        """One block: ``load.run``, ``CpuMeter`` and ``opsmeter`` figures.
+
+        ``ops`` None (not counted) makes the whole cell's None.
+        """
         self.samples += result['samples_ms']
         self.calls += result['calls']
         self.errors += result['errors']
@@ -121,6 +128,10 @@ class _Cell:
         self.wall += wall
         for name, share in cpu.items():
             self.cpu[name] = self.cpu.get(name, 0.0) + share * wall
+        if ops is None or self.ops is None:
+            self.ops = None
+        else:
+            self.ops = opkinds.group_add(self.ops, ops)
 
     def result(self):
         wall = self.wall or 1.0
@@ -131,7 +142,8 @@ class _Cell:
                 'calls_per_s': stats.rate(self.calls, self.wall),
                 'latency_ms': stats.summary(self.samples),
                 'samples_ms': self.samples,
-                'cpu': {name: used / wall for name, used in self.cpu.items()}}
+                'cpu': {name: used / wall for name, used in self.cpu.items()},
+                'ops': self.ops}
 
 
 def interleaved(target, systems, caller_counts, duration, rounds=3,
@@ -145,9 +157,12 @@ def interleaved(target, systems, caller_counts, duration, rounds=3,
     :param systems: objects with ``transport``, ``servers``, ``call(i)``
         and ``pids()`` (the server processes).
     :returns: one cell per (system, callers), in that order, as
-        ``load.run`` plus ``transport``, ``servers`` and ``cpu`` (share
-        of one core per service, ``servers`` and ``callers``).
+        ``load.run`` plus ``transport``, ``servers``, ``cpu`` (share
+        of one core per service, ``servers`` and ``callers``) and ``ops``
+        (Zaqar operations by group and kind, ``opsmeter``; None if the
+        stack does not count them).
     """
+    ops = opsmeter.Ops.of(target)
     for system in systems:
         for i in range(warmup):
             system.call(i)
@@ -159,10 +174,12 @@ def interleaved(target, systems, caller_counts, duration, rounds=3,
                 sources = dict(target.cpu_sources())
                 sources['servers'] = cell.system.pids
                 sources['callers'] = lambda: [os.getpid()]
+                counted = opsmeter.Meter(ops).start()
                 meter = machine.CpuMeter(sources).start()
                 result = load.run(cell.system.call, callers,
                                   duration / float(rounds))
-                cell.add(result, meter.stop())
+                cpu = meter.stop()
+                cell.add(result, cpu, counted.stop())
         for cell in row:
             done = cell.result()
             cells.append(done)
@@ -196,9 +213,11 @@ def cast_run(target, transport, cast, workers, count, senders, timeout,
     """``cast(i)`` ``count`` times from ``senders`` threads.
 
     :param workers: the receiving processes; the first counts ``note``.
-    :returns: ``{sent_per_s, received_per_s, received, lost, ...}``;
-        received counts what the server executed by ``timeout``.
+    :returns: ``{sent_per_s, received_per_s, received, lost, ops, ...}``;
+        received counts what the server executed by ``timeout``; ``ops``
+        as ``interleaved``'s.
     """
+    counted = opsmeter.Meter(opsmeter.Ops.of(target)).start()
     meter = _meter(target, workers).start()
     started = time.monotonic()
     sent = load.run(cast, senders, timeout, max_calls=count)
@@ -209,12 +228,13 @@ def cast_run(target, transport, cast, workers, count, senders, timeout,
     received = done['count']
     received_s = done['at'] - started
     cpu = meter.stop()
+    ops = counted.stop()
     result = {'transport': transport, 'casts': count, 'senders': senders,
               'sent': sent['calls'], 'send_errors': sent['errors'],
               'sent_per_s': sent['calls'] / sent_s, 'received': received,
               'received_per_s': received / received_s,
               'lost': sent['calls'] - received,
-              'send_latency_ms': sent['latency_ms'], 'cpu': cpu}
+              'send_latency_ms': sent['latency_ms'], 'cpu': cpu, 'ops': ops}
     echo('  %-6s casts: %d sent at %.0f/s, %d received at %.0f/s' % (
         transport, result['sent'], result['sent_per_s'], received,
         result['received_per_s']))

@@ -135,6 +135,56 @@ class TestCompare(testtools.TestCase):
         self.assertIn('| 0.25x |', text)
 
 
+class TestZaqarOps(testtools.TestCase):
+
+    def _results(self):
+        results = _results()
+        results['floor']['pingpong'][0]['ops'] = {
+            'http': {'POST messages': 200}, 'websocket': {'push': 200,
+                                                          'webhook': 200}}
+        results['calls'][0]['ops'] = {
+            'http': {'POST messages': 100, 'GET messages': 1},
+            'websocket': {'message_post': 100}}
+        results['casts'][0]['ops'] = {'http': {'POST messages': 100},
+                                      'websocket': {}}
+        for cast in results['casts']:
+            cast.update(senders=8, sent_per_s=100.0, send_errors=0)
+        return results
+
+    def test_compare_divides_by_calls_and_casts(self):
+        results = self._results()
+        report.compare(results)
+        floor = results['floor']['pingpong']
+        self.assertEqual({'http': {'POST messages': 2.0},
+                          'websocket': {'push': 2.0, 'webhook': 2.0},
+                          'total': {'http': 2.0, 'websocket': 4.0}},
+                         floor[0]['zaqar_ops'])
+        self.assertIsNone(floor[1]['zaqar_ops'])
+        self.assertEqual({'http': 1.01, 'websocket': 1.0},
+                         results['calls'][0]['zaqar_ops']['total'])
+        self.assertEqual({'POST messages': 1.0},
+                         results['casts'][0]['zaqar_ops']['http'])
+        self.assertIsNone(results['casts'][1]['zaqar_ops'])
+
+    def test_markdown_table(self):
+        results = self._results()
+        report.compare(results)
+        text = report.markdown(results)
+        self.assertIn('## Zaqar operations per call', text)
+        self.assertIn('| floor | 1 | 1 | 2.00 | POST messages 2.00 | 4.00 | '
+                      'push 2.00, webhook 2.00 |', text)
+        self.assertIn('| push | 1 | 1 | 1.01 | POST messages 1.00, '
+                      'GET messages 0.01 | 1.00 | message_post 1.00 |', text)
+        self.assertIn('| floor-cast (per cast) | 1 | 8 | 1.00 | '
+                      'POST messages 1.00 | 0.00 | - |', text)
+
+    def test_no_table_without_counts(self):
+        results = _results()
+        results.pop('casts')
+        report.compare(results)
+        self.assertNotIn('operations per call', report.markdown(results))
+
+
 class TestFloorsOption(testtools.TestCase):
 
     def test_all_floors_by_default(self):
