@@ -27,9 +27,6 @@ import logging
 import os
 import time
 
-from tempest.lib import exceptions
-
-from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.stack import opcounter
 from zaqar_trove_tests.stack import opkinds
 
@@ -37,6 +34,12 @@ from zaqar_trove_tests.stack import opkinds
 SERVICES = tuple(opkinds.GROUPS)
 
 LOG = logging.getLogger(__name__)
+#: Seconds between two reads of the answers while waiting.
+INTERVAL = 0.02
+
+
+class NotAnswered(Exception):
+    """A live counting process did not answer a snapshot in time."""
 
 
 def read_answers(directory):
@@ -85,21 +88,26 @@ class Ops:
 
     def snapshot(self):
         """``{group: {kind: count}}``, all counting processes summed."""
-        stamp = time.time_ns()
         request = os.path.join(self.directory, opcounter.REQUEST)
+        # Stamps only grow, whatever the wall clock does.
+        stamp = max(time.time_ns(), opcounter.read_stamp(request) + 1)
         tmp = request + '.tmp'
         with open(tmp, 'w') as f:
             f.write(str(stamp))
         os.replace(tmp, request)
         live = set(self._live_pids())
-
-        def answered():
+        deadline = time.monotonic() + self.timeout
+        while True:
             answers = read_answers(self.directory)
-            return None if pending(answers, live, stamp) else answers
-
-        answers = waiters.wait_until(
-            answered, self.timeout, interval=0.02,
-            what='every Zaqar process answering ops snapshot %d' % stamp)
+            late = pending(answers, live, stamp)
+            if not late:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NotAnswered('Zaqar processes %s did not answer ops '
+                                  'snapshot %d within %.1f s' % (
+                                      late, stamp, self.timeout))
+            time.sleep(min(INTERVAL, left))
         return opkinds.by_group(answers)
 
 
@@ -114,7 +122,7 @@ class Meter:
         if self._ops is not None:
             try:
                 self._before = self._ops.snapshot()
-            except exceptions.TimeoutException:
+            except NotAnswered:
                 LOG.exception('Zaqar operations not counted: no start')
         return self
 
@@ -128,6 +136,6 @@ class Meter:
             return None
         try:
             return opkinds.group_diff(self._ops.snapshot(), self._before)
-        except exceptions.TimeoutException:
+        except NotAnswered:
             LOG.exception('Zaqar operations not counted for this window')
             return None
