@@ -184,12 +184,21 @@ def interleaved(target, systems, caller_counts, duration, rounds=3,
             done = cell.result()
             cells.append(done)
             echo('  %-11s %d server(s) %2d caller(s): p50 %s ms, p90 %s '
-                 'ms, %.0f calls/s, %d errors' % (
+                 'ms, %.0f calls/s, %d errors%s' % (
                      done['transport'], done['servers'], callers,
                      _ms(done['latency_ms']['p50']),
                      _ms(done['latency_ms']['p90']), done['calls_per_s'],
-                     done['errors']))
+                     done['errors'], _ops(done['ops'], done['calls'])))
     return cells
+
+
+def _ops(ops, n):
+    """Zaqar operations per call (or cast), HTTP and websocket, for echo."""
+    per = opkinds.per(ops, n)
+    if not per:
+        return ''
+    return '; Zaqar ops each: HTTP %.2f, websocket %.2f' % (
+        per['total'].get('http', 0.0), per['total'].get('websocket', 0.0))
 
 
 def casts(target, transport, count, senders, log_dir, timeout=120,
@@ -235,9 +244,9 @@ def cast_run(target, transport, cast, workers, count, senders, timeout,
               'received_per_s': received / received_s,
               'lost': sent['calls'] - received,
               'send_latency_ms': sent['latency_ms'], 'cpu': cpu, 'ops': ops}
-    echo('  %-6s casts: %d sent at %.0f/s, %d received at %.0f/s' % (
+    echo('  %-6s casts: %d sent at %.0f/s, %d received at %.0f/s%s' % (
         transport, result['sent'], result['sent_per_s'], received,
-        result['received_per_s']))
+        result['received_per_s'], _ops(ops, received)))
     return result
 
 

@@ -14,8 +14,10 @@
 
 import os
 import time
+from unittest import mock
 from urllib import parse
 
+import fixtures
 import testtools
 
 from zaqar_trove_tests.bench import machine
@@ -199,3 +201,31 @@ class TestInterleaved(testtools.TestCase):
         self.assertGreater(cells[1]['errors'], 0)
         self.assertEqual({'ValueError': cells[1]['errors']},
                          cells[1]['error_types'])
+
+    def test_cells_count_zaqar_operations(self):
+        from zaqar_trove_tests.bench import rpcbench
+        from zaqar_trove_tests.stack import opcounter
+        directory = self.useFixture(fixtures.TempDir()).path
+        counter = opcounter.Counter('zaqar')
+        counter.start(directory)
+        self.addCleanup(counter.stop)
+
+        class Posting(_System):
+            def call(self, i):
+                super().call(i)
+                counter.count('POST messages')
+                counter.count('POST messages')
+
+        class Counted(_Target):
+            stack = mock.Mock(**{'paths.zaqar_ops': directory})
+
+            def pids(self, service):
+                return [os.getpid()] if service == 'zaqar' else []
+
+        said = []
+        cells = rpcbench.interleaved(Counted(), [Posting('floor')], [1], 0.2,
+                                     rounds=2, warmup=1, echo=said.append)
+        calls = cells[0]['calls']
+        self.assertEqual({'http': {'POST messages': 2 * calls}},
+                         cells[0]['ops'])
+        self.assertIn('Zaqar ops each: HTTP 2.00, websocket 0.00', said[0])
