@@ -192,8 +192,13 @@ class FloorWorker:
     """Answers pushed requests with Zaqar's primitives only."""
 
     def __init__(self, spec):
+        # floor imports oslo.messaging, hence eventlet: imported by a pool
+        # thread, eventlet leaves that thread unjoinable and stop() hung
+        # until the parent's 120 s kill. Import it here, in the main thread.
+        from zaqar_trove_tests.bench import floor
         from zaqar_trove_tests.bench import rawzaqar
 
+        self._reply_pad = floor.REPLY_PAD
         self._spec = spec
         self._http = rawzaqar.Http(spec['http'][0], spec['http'][1],
                                    spec['token'], spec['project'])
@@ -219,8 +224,6 @@ class FloorWorker:
             self._pool.submit(self._answer, body)
 
     def _answer(self, body):
-        from zaqar_trove_tests.bench import floor
-
         spec = self._spec
         claimed = None
         if spec.get('claim'):
@@ -231,7 +234,7 @@ class FloorWorker:
             body = claimed['body']
         self.received.add('echo')
         self._post(spec['reply_queue'], {'id': body['id'],
-                                         'pad': floor.REPLY_PAD})
+                                         'pad': self._reply_pad})
         if claimed is not None:
             # After the reply: the claim hides the request meanwhile.
             self._http.delete(spec['request_queue'], [claimed['id']])
