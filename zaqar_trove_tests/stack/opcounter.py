@@ -21,7 +21,7 @@ Each process answers snapshot requests through files in
 ``$ZTT_OPS_DIR`` (set by ``services``; no counting without it): the
 benchmark writes a stamp to ``request``; a daemon thread of every
 counting process polls that file and writes its counts with the stamp
-it answers to ``<service>-<pid>.json`` (atomically), and once when it
+it answers to ``<service>-<pid>-<start>.json`` (atomically), and once when it
 starts. No signals: gunicorn gives SIGUSR1/SIGUSR2 their own meanings.
 """
 
@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 from zaqar_trove_tests.stack import opkinds
 
@@ -92,8 +93,9 @@ class Counter:
             return False
         os.makedirs(directory, exist_ok=True)
         self._pid = os.getpid()
-        path = os.path.join(directory, '%s-%d.json' % (self.service,
-                                                       self._pid))
+        # The start time too: a pid reused later gets a file of its own.
+        path = os.path.join(directory, '%s-%d-%x.json' % (
+            self.service, self._pid, time.time_ns()))
         stamp = read_stamp(os.path.join(directory, REQUEST))
         self._answer(path, stamp)
         self._thread = threading.Thread(

@@ -12,6 +12,7 @@
 
 """The Zaqar processes' operation counters and the benchmark's reader."""
 
+import glob
 import json
 import os
 from unittest import mock
@@ -143,7 +144,10 @@ class TestAnswers(testtools.TestCase):
         counter.count('POST messages')
         counter.count('POST messages')
         self.assertEqual({'http': {'POST messages': 2}}, meter.stop())
-        with open(os.path.join(self.dir, 'zaqar-%d.json' % os.getpid())) as f:
+        mine = glob.glob(os.path.join(self.dir, 'zaqar-%d-*.json' %
+                                      os.getpid()))
+        self.assertEqual(1, len(mine))
+        with open(mine[0]) as f:
             answer = json.load(f)
         self.assertEqual({'POST messages': 2}, answer['counts'])
         self.assertEqual(
