@@ -24,6 +24,8 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``casts``: cast throughput, sent and received, and the cast floor;
 - ``idle``: idle guests (push and poll steps), after a no-guest baseline;
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
+- ``variant``: stock Zaqar against the opt-in variants (``variant``;
+  only on a stack it started);
 - ``profile``: py-spy on the Zaqar API workers and websocket server
   under the floor call (``spy``, ``profile``);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
@@ -56,7 +58,8 @@ from zaqar_trove_tests.bench import targets
 from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import control
 
-STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'profile', 'suite')
+STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'variant', 'profile',
+          'suite')
 DEFAULT_STAGES = 'floor,calls,casts,idle'
 #: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
 CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
@@ -314,9 +317,9 @@ def run(args, echo=print):
                                 'owned': owned, 'zaqar_workers': workers,
                                 'zaqar_threads': threads}
         for stage in stages:
-            if stage == 'sweep' and not owned:
-                echo('sweep skipped: it restarts Zaqar, and this stack '
-                     'was not started by the benchmark')
+            if stage in ('sweep', 'variant') and not owned:
+                echo('%s skipped: it restarts Zaqar, and this stack '
+                     'was not started by the benchmark' % stage)
                 continue
             echo('%s:' % stage)
             stage_started = time.monotonic()
@@ -433,6 +436,12 @@ def _sweep(target, args, log_dir, echo):
     return sweep.measure(target, log_dir, args.duration, echo=echo)
 
 
+def _variant(target, args, log_dir, echo):
+    from zaqar_trove_tests.bench import variant
+    return variant.measure(target, log_dir, args.duration, args.callers,
+                           args.rounds, echo=echo)
+
+
 def _profile(target, args, log_dir, echo):
     from zaqar_trove_tests.bench import spy
     return spy.measure(target, log_dir, args.profile_seconds,
@@ -440,7 +449,8 @@ def _profile(target, args, log_dir, echo):
 
 
 _STAGES = {'floor': _floor, 'calls': _calls, 'casts': _casts,
-           'idle': _idle, 'sweep': _sweep, 'profile': _profile}
+           'idle': _idle, 'sweep': _sweep, 'variant': _variant,
+           'profile': _profile}
 
 
 def _echo(line):

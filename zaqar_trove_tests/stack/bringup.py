@@ -111,15 +111,16 @@ def _prepare_dirs(paths):
         os.makedirs(directory, mode=0o700, exist_ok=True)
 
 
-def _write(files):
+def write_files(files):
     for path, text in files.items():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as f:
             f.write(text)
 
 
-def _settings(secrets):
+def _settings(secrets, zaqar_variants):
     return {
+        'zaqar_variants': list(zaqar_variants),
         'ports': ports.choose(configs.PORT_NAMES),
         'secrets': secrets,
         'region': configs.REGION,
@@ -159,7 +160,7 @@ def _tempest_init(paths):
     conf = os.path.join(paths.tempest, '.stestr.conf')
     if os.path.isfile(conf):
         spec = importlib.util.find_spec('tempest')
-        _write({conf: stestr_conf(os.path.dirname(spec.origin))})
+        write_files({conf: stestr_conf(os.path.dirname(spec.origin))})
         return None
     shutil.rmtree(paths.tempest, ignore_errors=True)
     return Helper('tempest init',
@@ -199,11 +200,12 @@ class _Clock:
         self.echo('  %5.1f s  %s' % (elapsed, what))
 
 
-def up(stack, use_cache=True, echo=None):
+def up(stack, use_cache=True, echo=None, zaqar_variants=()):
     """Bring a new stack up in ``stack.paths``.
 
     :param use_cache: restore (or, cold, fill) the warm-start cache.
     :param echo: callable receiving one progress line at a time.
+    :param zaqar_variants: opt-in Zaqar variant names (``variants``).
     :returns: ``{'warm': bool, 'seconds': float, 'steps': [...]}``.
     :raises StackAlreadyUp, StackBusy, MissingBinary, ServiceFailed:
     """
@@ -217,9 +219,9 @@ def up(stack, use_cache=True, echo=None):
         cache = warm_cache.WarmCache() if use_cache else None
         warm = bool(cache and cache.exists())
         settings = _settings(cache.secrets() if warm
-                             else configs.new_secrets())
+                             else configs.new_secrets(), zaqar_variants)
         _prepare_dirs(paths)
-        _write(configs.files(paths, settings))
+        write_files(configs.files(paths, settings))
         specs = services.build(paths, settings, programs)
         stack.write_state({
             'phase': 'starting', 'warm': warm, 'settings': settings,
@@ -289,6 +291,6 @@ def _up(stack, settings, cache, warm, helpers, clock):
     clock.mark('rabbitmq ready')
     if init:
         init.wait()
-    _write({paths.tempest_conf: configs.render_ini(
+    write_files({paths.tempest_conf: configs.render_ini(
         configs.tempest_sections(paths, settings))})
     clock.mark('tempest workspace ready: %s' % paths.tempest_conf)

@@ -33,6 +33,7 @@ from zaqar_trove_tests.stack import control
 from zaqar_trove_tests.stack import errors
 from zaqar_trove_tests.stack import paths as stack_paths
 from zaqar_trove_tests.stack import tempest_run
+from zaqar_trove_tests.stack import variants
 
 
 def _common(parser):
@@ -40,6 +41,13 @@ def _common(parser):
         '--state-dir', default=None,
         help='state directory (default: $%s, else ./.stack)' % (
             stack_paths.STATE_DIR_ENV))
+
+
+def _variants(text):
+    try:
+        return variants.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def _parser():
@@ -54,6 +62,11 @@ def _parser():
     _common(stack)
     stack.add_argument('--no-cache', action='store_true',
                        help='neither use nor fill the warm-start cache')
+    stack.add_argument('--zaqar-variant', default='', type=_variants,
+                       metavar='NAME[,NAME]',
+                       help='opt-in Zaqar variants, for measuring (up '
+                            'only; known: %s)' % ', '.join(
+                                sorted(variants.VARIANTS)))
     run = commands.add_parser(
         'run', allow_abbrev=False,
         help='run the tempest suite on the stack (brought up and down if '
@@ -82,6 +95,9 @@ def _status(stack):
         ' (%s start, up in %.1f s)' % (
             'warm' if data.get('warm') else 'cold', data['up_seconds'])
         if data.get('up_seconds') and data.get('phase') == 'up' else ''))
+    chosen = data.get('settings', {}).get('zaqar_variants')
+    if chosen:
+        print('Zaqar variant (not stock): %s' % variants.describe(chosen))
     print('%-16s %7s  %-34s %s' % ('SERVICE', 'PID', 'PORTS', 'STATE'))
     for st in stack.status():
         ports = ' '.join('%s=%d' % kv for kv in st['ports'].items())
@@ -99,8 +115,9 @@ def _status(stack):
     return 0 if stack.is_up() else 1
 
 
-def _up(stack, use_cache):
-    result = bringup.up(stack, use_cache=use_cache, echo=print)
+def _up(stack, use_cache, zaqar_variants):
+    result = bringup.up(stack, use_cache=use_cache, echo=print,
+                        zaqar_variants=zaqar_variants)
     print('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     _status(stack)
@@ -131,7 +148,7 @@ def main(argv=None):
                                    use_cache=not args.no_cache,
                                    suite=args.suite)
         if args.action == 'up':
-            return _up(stack, not args.no_cache)
+            return _up(stack, not args.no_cache, args.zaqar_variant)
         if args.action == 'down':
             return _down(stack)
         return _status(stack)

@@ -13,13 +13,15 @@
 """Every configuration file of the stack, rendered from one settings dict.
 
 ``settings`` holds ``ports`` (name -> port), ``secrets`` (name -> string),
-``region`` and ``zaqar_workers``/``zaqar_threads``; ``paths`` is a
-``paths.Paths``. Nothing here touches a service: the functions return
-text, so they are tested without one.
+``region``, ``zaqar_workers``/``zaqar_threads`` and ``zaqar_variants``;
+``paths`` is a ``paths.Paths``. Nothing here touches a service: the
+functions return text, so they are tested without one.
 """
 
 import secrets as _secrets
 from urllib import parse
+
+from zaqar_trove_tests.stack import variants
 
 HOST = '127.0.0.1'
 REGION = 'RegionOne'
@@ -173,6 +175,12 @@ def keystone_sections(paths, settings):
 
 
 def zaqar_sections(paths, settings):
+    """Stock Zaqar, then the variants ``settings`` names (none usually)."""
+    return variants.apply(_stock_zaqar_sections(paths, settings),
+                          settings.get('zaqar_variants', []))
+
+
+def _stock_zaqar_sections(paths, settings):
     ports = settings['ports']
     return {
         # admin_mode serves GET /v2/health (policy: admin role only).

@@ -10,12 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Zaqar's configuration for our servers: our files, never /etc/zaqar."""
+"""Zaqar's configuration for our servers: our files, never /etc/zaqar.
+
+Also applies the patches of the variants ``[zaqar_trove_tests] variants``
+names (``variants``).
+"""
 
 import os
 
 from oslo_config import cfg
 from oslo_log import log
+
+from zaqar_trove_tests.stack import variants
 
 
 def load_conf(prog):
@@ -23,7 +29,14 @@ def load_conf(prog):
     files = os.environ['ZTT_ZAQAR_CONFIG'].split(os.pathsep)
     conf = cfg.CONF
     log.register_options(conf)
+    conf.register_opts([cfg.ListOpt('variants', default=[])],
+                       group=variants.SECTION)
     conf(args=[], project='zaqar', prog=prog, default_config_files=files,
          default_config_dirs=[])
     log.setup(conf, 'zaqar')
+    names = conf[variants.SECTION].variants
+    if variants.patches(names):
+        # Imported only here: the patches import Zaqar's notifier.
+        from zaqar_trove_tests.stack import zaqar_patches
+        zaqar_patches.apply(variants.patches(names))
     return conf

@@ -1,0 +1,170 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Opt-in Zaqar variants: names, zaqar.conf rewrites, the notifier patch."""
+
+import http.server
+import threading
+
+import fixtures
+import testtools
+from zaqar.notification import notifier
+from zaqar.notification.tasks import webhook
+
+from zaqar_trove_tests.stack import configs
+from zaqar_trove_tests.stack import paths as stack_paths
+from zaqar_trove_tests.stack import variants
+from zaqar_trove_tests.stack import zaqar_patches
+from zaqar_trove_tests.unit.stack import test_configs
+
+
+def zaqar_conf(names):
+    s = dict(test_configs.settings(), zaqar_variants=names)
+    return test_configs.parse(configs.render_ini(configs.zaqar_sections(
+        stack_paths.Paths('/srv/state'), s)))
+
+
+class TestNames(testtools.TestCase):
+
+    def test_sorted_without_repeats_or_blanks(self):
+        self.assertEqual(['notifier-reuse', 'redis-management'],
+                         variants.parse(' redis-management,,notifier-reuse,'
+                                        'redis-management'))
+        self.assertEqual([], variants.parse(''))
+        self.assertEqual([], variants.parse(None))
+
+    def test_unknown_name_is_refused_with_the_known_ones(self):
+        exc = self.assertRaises(ValueError, variants.parse,
+                                'redis-management,fast')
+        self.assertIn('fast', str(exc))
+        self.assertIn('notifier-reuse, redis-management', str(exc))
+
+    def test_patches_of_names(self):
+        self.assertEqual([], variants.patches(['redis-management']))
+        self.assertEqual(['notifier_reuse'], variants.patches(
+            ['notifier-reuse', 'redis-management']))
+        for name in variants.VARIANTS:
+            for patch in variants.patches([name]):
+                self.assertIn(patch, zaqar_patches.PATCHES)
+
+    def test_describe(self):
+        self.assertEqual('stock Zaqar', variants.describe([]))
+        self.assertIn('redis-management: ',
+                      variants.describe(['redis-management']))
+
+
+class TestZaqarConf(testtools.TestCase):
+
+    def test_stock_by_default(self):
+        conf = zaqar_conf([])
+        self.assertEqual('sqlalchemy', conf['drivers']['management_store'])
+        self.assertFalse(conf.has_section(variants.SECTION))
+        self.assertEqual(
+            test_configs.parse(configs.files(
+                stack_paths.Paths('/srv/state'), test_configs.settings())[
+                    '/srv/state/etc/zaqar.conf']).sections(),
+            conf.sections())
+
+    def test_redis_management_store_on_the_message_store_redis(self):
+        conf = zaqar_conf(['redis-management'])
+        self.assertEqual('redis', conf['drivers']['management_store'])
+        self.assertFalse(conf.has_section(
+            'drivers:management_store:sqlalchemy'))
+        self.assertEqual('redis://127.0.0.1:20001',
+                         conf['drivers:management_store:redis']['uri'])
+        self.assertEqual('redis-management',
+                         conf[variants.SECTION]['variants'])
+
+    def test_every_option_exists(self):
+        conf = zaqar_conf(sorted(variants.VARIANTS))
+        known = test_configs.known_options('zaqar')
+        for section in ('drivers', 'drivers:management_store:redis'):
+            for key in conf[section]:
+                self.assertIn(key, known[section], '[%s] %s' % (
+                    section, key))
+
+    def test_patch_only_variant_names_itself_for_the_processes(self):
+        conf = zaqar_conf(['notifier-reuse'])
+        self.assertEqual('sqlalchemy', conf['drivers']['management_store'])
+        self.assertEqual('notifier-reuse',
+                         conf[variants.SECTION]['variants'])
+
+
+class _Executor:
+    """Records what the notifier submits (pure bookkeeping)."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, func, *args, **kwargs):
+        self.submitted.append((func, args, kwargs))
+
+
+class TestNotifierReuse(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # The patch replaces module and class attributes: restore them.
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar.notification.notifier.NotifierDriver._execute',
+            notifier.NotifierDriver._execute))
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar.notification.tasks.webhook.requests', webhook.requests))
+        zaqar_patches.apply(['notifier_reuse'])
+
+    def _driver(self):
+        driver = notifier.NotifierDriver(subscription_controller=None)
+        driver.executor = _Executor()
+        return driver
+
+    def test_one_task_per_scheme_across_posts_and_drivers(self):
+        first, second = self._driver(), self._driver()
+        for driver in (first, second):
+            for _ in range(2):
+                driver._execute('http', {'subscriber': 'http://x'},
+                                [{'body': 1}], conf='CONF',
+                                retry_policy={'retries_with_no_delay': 1})
+        calls = first.executor.submitted + second.executor.submitted
+        tasks = {func.__self__ for func, _, _ in calls}
+        self.assertEqual(1, len(tasks))
+        self.assertIsInstance(tasks.pop(), webhook.WebhookTask)
+        func, args, kwargs = calls[0]
+        self.assertEqual(({'subscriber': 'http://x'}, [{'body': 1}]), args)
+        self.assertEqual({'conf': 'CONF', 'queue_retry_policy':
+                          {'retries_with_no_delay': 1}}, kwargs)
+
+    def test_webhook_session_keeps_no_cookies(self):
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers['Content-Length']))
+                seen.append(self.headers.get('Cookie'))
+                self.send_response(204)
+                self.send_header('Set-Cookie', 'tracker=1; Path=/')
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.addCleanup(server.server_close)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(server.shutdown)
+        url = 'http://127.0.0.1:%d/' % server.server_address[1]
+        for _ in range(2):
+            self.assertEqual(204, webhook.requests.post(
+                url, data='{}', timeout=10).status_code)
+        self.assertEqual([None, None], seen)
