@@ -401,6 +401,28 @@ def _sweep(results):
                 'push calls/s (8)'), rows)
 
 
+def _variant(results):
+    rows = results.get('variant')
+    if not rows:
+        return []
+    out = []
+    for row in rows:
+        gain = row.get('vs_stock') or {}
+        out.append((row['variant'], row['transport'], row['callers'],
+                    '%.0f' % row['calls_per_s'], _ms(row['p50_ms']),
+                    '%.2f' % row['zaqar_cpu_ms_per_call'],
+                    '%.0f' % row['capacity_per_s'],
+                    _times(gain.get('calls_per_s')),
+                    _times(gain.get('capacity_per_s'))))
+    return ['## Zaqar variants against stock Zaqar', '',
+            'Capacity: what %d cores of Zaqar (API, websocket server, '
+            'Redis) carry at the measured Zaqar CPU per call.' %
+            rows[0]['cores'], ''] + _table(
+        ('variant', 'system', 'callers', 'calls/s', 'p50 ms',
+         'Zaqar CPU ms/call', 'capacity calls/s', 'calls/s vs stock',
+         'capacity vs stock'), out)
+
+
 def _profile(results):
     return profile.markdown(results.get('profile'))
 
@@ -420,7 +442,7 @@ def markdown(results):
     """The whole report."""
     lines = ['# zaqar:// benchmark', ''] + _machine(results)
     for part in (_targets, _floor, _calls, _casts, _ops, _idle, _sweep,
-                 _profile, _suite, _tuning):
+                 _variant, _profile, _suite, _tuning):
         lines += part(results)
     return '\n'.join(lines)
 

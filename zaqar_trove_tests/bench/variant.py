@@ -112,6 +112,7 @@ def summarize(setting, cells):
         row['calls_per_s'] = row['calls'] / (row['wall_s'] or 1.0)
         row['p50_ms'] = samples[len(samples) // 2] if samples else None
         row['zaqar_cpu_ms_per_call'] = row['zaqar_cpu_s'] * 1000.0 / calls
+        row['cores'] = CORES
         row['capacity_per_s'] = CORES * 1000.0 / (
             row['zaqar_cpu_ms_per_call'] or 1.0)
         out.append(row)

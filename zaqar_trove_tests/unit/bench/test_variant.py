@@ -70,3 +70,17 @@ class TestArithmetic(testtools.TestCase):
         stock = [r for r in rows if r['variant'] == 'stock']
         self.assertEqual([1.0, 1.0], [r['vs_stock']['calls_per_s']
                                       for r in stock])
+
+
+class TestReport(testtools.TestCase):
+
+    def test_markdown_table_of_rows_against_stock(self):
+        from zaqar_trove_tests.bench import report
+        rows = variant.gains(
+            variant.summarize((), [cell('floor', 8, 400, 2.0, 1.0, [7])]) +
+            variant.summarize(('x',), [cell('floor', 8, 600, 2.0, 1.0, [5])]))
+        text = '\n'.join(report._variant({'variant': rows}))
+        self.assertIn('what 2 cores of Zaqar', text)
+        self.assertIn('| x | floor | 8 | 300 | 5.0 | 3.33 | 600 | 1.50x | '
+                      '1.50x |', text)
+        self.assertEqual([], report._variant({}))
