@@ -33,7 +33,7 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 ``--check``, ``--render``, ``--capacity`` (``capacity``) and
 ``--profile-page`` measure nothing: they read an earlier run's JSON.
 
-The default is ``floor,calls,casts,idle``; ``--quick`` shortens
+The default is ``floor,calls,casts,idle,variant``; ``--quick`` shortens
 everything for a smoke run.
 """
 
@@ -60,7 +60,7 @@ from zaqar_trove_tests.stack import control
 
 STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'variant', 'profile',
           'suite')
-DEFAULT_STAGES = 'floor,calls,casts,idle'
+DEFAULT_STAGES = 'floor,calls,casts,idle,variant'
 #: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
 CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
                'floor-ws': {'ws': True}}
