@@ -47,7 +47,7 @@ def _cast(transport, received_per_s, lost=0):
 def _variant(name, transport, callers, gain):
     return {'variant': name, 'transport': transport, 'callers': callers,
             'calls_per_s': 100.0 * gain, 'p50_ms': 10.0,
-            'zaqar_cpu_ms_per_call': 10.0 / gain,
+            'zaqar_cpu_ms_per_call': 10.0 / gain, 'cores': 2,
             'capacity_per_s': 200.0 * gain,
             'vs_stock': {'calls_per_s': gain, 'capacity_per_s': gain}}
 
