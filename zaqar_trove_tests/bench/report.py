@@ -417,7 +417,7 @@ def _variant(results):
     return ['## Zaqar variants against stock Zaqar', '',
             'Capacity: what %d cores of Zaqar (API, websocket server, '
             'Redis) carry at the measured Zaqar CPU per call.' %
-            rows[0]['cores'], ''] + _table(
+            rows[0].get('cores', 2), ''] + _table(
         ('variant', 'system', 'callers', 'calls/s', 'p50 ms',
          'Zaqar CPU ms/call', 'capacity calls/s', 'calls/s vs stock',
          'capacity vs stock'), out)
