@@ -19,6 +19,8 @@ from zaqar_trove_tests.bench import rawzaqar
 from zaqar_trove_tests.stack import configs
 
 #: CPU is reported for these services of the stack.
+#: Services measured by ``cpu_sources``; ``zaqar-websocket`` stands for
+#: every websocket server of the stack (``configs.ws_services``).
 SERVICES = ('zaqar', 'zaqar-websocket', 'redis', 'rabbitmq', 'keystone')
 
 
@@ -35,14 +37,14 @@ def transport_url(settings, transport, token=None, **options):
     if token:
         query = [('auth', 'token'), ('token', token[0]),
                  ('project_id', token[1]),
-                 ('websocket_url', configs.zaqar_ws_url(settings))]
+                 ('websocket_url', ','.join(configs.zaqar_ws_urls(settings)))]
         base = 'zaqar://%s:%d/' % (configs.HOST, settings['ports']['zaqar'])
     else:
         base, _, extra = configs.zaqar_transport_url(settings).partition('?')
         query = parse.parse_qsl(extra)
     query += [('delivery', transport)] + sorted(options.items())
     return base + '?' + '&'.join(
-        '%s=%s' % (k, parse.quote(str(v), safe=':/')) for k, v in query)
+        '%s=%s' % (k, parse.quote(str(v), safe=':/,')) for k, v in query)
 
 
 class Target:
@@ -55,6 +57,8 @@ class Target:
         self.host = configs.HOST
         self.http_port = settings['ports']['zaqar']
         self.ws_url = configs.zaqar_ws_url(settings)
+        self.ws_urls = configs.zaqar_ws_urls(settings)
+        self.ws_services = configs.ws_services(settings)
         self.token, self.project_id = rawzaqar.token_for(
             configs.keystone_url(settings), configs.RPC_USER,
             settings['secrets']['rpc_password'], configs.RPC_PROJECT,
@@ -64,9 +68,10 @@ class Target:
         return rawzaqar.Http(self.host, self.http_port, self.token,
                              self.project_id)
 
-    def push(self, on_push=None):
-        return rawzaqar.Push(self.ws_url, self.token, self.project_id,
-                             on_push)
+    def push(self, on_push=None, ws_url=None):
+        """A raw websocket client of ``ws_url`` (default: the first)."""
+        return rawzaqar.Push(ws_url or self.ws_url, self.token,
+                             self.project_id, on_push)
 
     def url(self, transport, token_auth=False, **options):
         """Transport URL of this stack; see ``transport_url``."""
@@ -78,6 +83,12 @@ class Target:
         return self.stack.service(service).processes()
 
     def cpu_sources(self):
-        """``{service: pids getter}`` for ``machine.CpuMeter``."""
-        return {name: (lambda name=name: self.pids(name))
-                for name in SERVICES}
+        """``{service: pids getter}`` for ``machine.CpuMeter``.
+
+        ``zaqar-websocket`` is every websocket server together.
+        """
+        sources = {name: (lambda name=name: self.pids(name))
+                   for name in SERVICES}
+        sources['zaqar-websocket'] = lambda: [
+            pid for name in self.ws_services for pid in self.pids(name)]
+        return sources

@@ -17,7 +17,7 @@ Order (things that do not depend on each other overlap)::
     epmd, redis  ->  rabbitmq (boots for ~8 s in the background)
     keystone/zaqar data: restored from the warm cache, or created by two
         setup processes running side by side
-    keystone, zaqar (gunicorn), zaqar websocket server
+    keystone, zaqar (gunicorn), zaqar websocket server(s)
     keystone ready -> projects, users, roles, catalog -> (cold) save cache
     zaqar, websocket, rabbitmq ready -> an authenticated Zaqar request
     tempest workspace (tempest init ran in the background) + tempest.conf
@@ -118,13 +118,20 @@ def write_files(files):
             f.write(text)
 
 
-def _settings(secrets, zaqar_variants):
+def default_workers():
+    """Zaqar API gunicorn workers: ``$ZTT_ZAQAR_WORKERS``, else 3."""
+    return int(os.environ.get('ZTT_ZAQAR_WORKERS', 3))
+
+
+def _settings(secrets, zaqar_variants, zaqar_websockets, zaqar_workers):
     return {
         'zaqar_variants': list(zaqar_variants),
-        'ports': ports.choose(configs.PORT_NAMES),
+        'zaqar_websockets': zaqar_websockets,
+        'ports': ports.choose(configs.port_names(zaqar_websockets)),
         'secrets': secrets,
         'region': configs.REGION,
-        'zaqar_workers': int(os.environ.get('ZTT_ZAQAR_WORKERS', 3)),
+        'zaqar_workers': (default_workers() if zaqar_workers is None
+                          else zaqar_workers),
         'zaqar_threads': int(os.environ.get('ZTT_ZAQAR_THREADS', 4)),
     }
 
@@ -200,15 +207,22 @@ class _Clock:
         self.echo('  %5.1f s  %s' % (elapsed, what))
 
 
-def up(stack, use_cache=True, echo=None, zaqar_variants=()):
+def up(stack, use_cache=True, echo=None, zaqar_variants=(),
+       zaqar_websockets=1, zaqar_workers=None):
     """Bring a new stack up in ``stack.paths``.
 
     :param use_cache: restore (or, cold, fill) the warm-start cache.
     :param echo: callable receiving one progress line at a time.
     :param zaqar_variants: opt-in Zaqar variant names (``variants``).
+    :param zaqar_websockets: how many Zaqar websocket servers (>= 1).
+    :param zaqar_workers: Zaqar API gunicorn workers (default
+        ``default_workers()``).
     :returns: ``{'warm': bool, 'seconds': float, 'steps': [...]}``.
     :raises StackAlreadyUp, StackBusy, MissingBinary, ServiceFailed:
     """
+    if zaqar_websockets < 1 or (zaqar_workers is not None and
+                                zaqar_workers < 1):
+        raise ValueError('zaqar_websockets and zaqar_workers must be >= 1')
     paths = stack.paths
     clock = _Clock(echo)
     with stack.lock('bringing the stack up'):
@@ -219,7 +233,8 @@ def up(stack, use_cache=True, echo=None, zaqar_variants=()):
         cache = warm_cache.WarmCache() if use_cache else None
         warm = bool(cache and cache.exists())
         settings = _settings(cache.secrets() if warm
-                             else configs.new_secrets(), zaqar_variants)
+                             else configs.new_secrets(), zaqar_variants,
+                             zaqar_websockets, zaqar_workers)
         _prepare_dirs(paths)
         write_files(configs.files(paths, settings))
         specs = services.build(paths, settings, programs)
@@ -273,7 +288,8 @@ def _up(stack, settings, cache, warm, helpers, clock):
         clock.mark('created keystone and zaqar data')
     start('keystone')
     svc['redis'].wait_ready()
-    start('zaqar', 'zaqar-websocket')
+    websockets = configs.ws_services(settings)
+    start('zaqar', *websockets)
     svc['keystone'].wait_ready()
     clock.mark('keystone ready')
     token = identity.ensure(settings)
@@ -281,12 +297,13 @@ def _up(stack, settings, cache, warm, helpers, clock):
     if cache and not warm:
         cache.save(paths, settings['secrets'])
         clock.mark('saved the warm-start cache in %s' % cache.dir)
-    for name in ('zaqar', 'zaqar-websocket'):
+    for name in ['zaqar'] + websockets:
         svc[name].wait_ready()
     problem = smoke(settings, token)
     if problem:
         raise svc['zaqar'].failure(problem)
-    clock.mark('zaqar and its websocket server ready')
+    clock.mark('zaqar and its %d websocket server%s ready' % (
+        len(websockets), 's' if len(websockets) > 1 else ''))
     svc['rabbitmq'].wait_ready()
     clock.mark('rabbitmq ready')
     if init:
