@@ -423,6 +423,37 @@ def _variant(results):
          'capacity vs stock'), out)
 
 
+def _scale(results):
+    scale = results.get('scale')
+    if not scale or not scale.get('rows'):
+        return []
+    ratio = {(r['transport'], r['callers']): r for r in scale['ratios']}
+    out = []
+    for row in scale['rows']:
+        gain = ratio.get((row['transport'], row['callers'])) \
+            if row['websockets'] > 1 else None
+        out.append((row['transport'], row['callers'], row['websockets'],
+                    '%.0f' % row['calls_per_s'], _ms(row['p50_ms']),
+                    _ms2(row['zaqar_cpu_ms_per_call']),
+                    _pct(row['ws_cores']), row['errors'],
+                    _times(gain and gain['calls_per_s']),
+                    _times(gain and gain['zaqar_cpu_ms_per_call'])))
+    return ['## Scale-out: 1 against %d Zaqar websocket servers' %
+            scale['websocket_servers'], '',
+            'floor-ws on 2: caller and responder on different servers; '
+            'push on 2: the zaqar:// client on the first, its RPC server on '
+            'the second. Zaqar CPU: API, every websocket server, Redis. '
+            'Websocket CPU: the servers together, share of one core.',
+            ''] + _table(
+        ('system', 'callers', 'websocket servers', 'calls/s', 'p50 ms',
+         'Zaqar CPU ms/call', 'websocket CPU', 'errors', 'calls/s vs 1',
+         'Zaqar CPU/call vs 1'), out)
+
+
+def _ms2(value):
+    return '-' if value is None else '%.2f' % value
+
+
 def _profile(results):
     return profile.markdown(results.get('profile'))
 
@@ -442,7 +473,7 @@ def markdown(results):
     """The whole report."""
     lines = ['# zaqar:// benchmark', ''] + _machine(results)
     for part in (_targets, _floor, _calls, _casts, _ops, _idle, _sweep,
-                 _variant, _profile, _suite, _tuning):
+                 _variant, _scale, _profile, _suite, _tuning):
         lines += part(results)
     return '\n'.join(lines)
 

@@ -24,12 +24,13 @@ from zaqar_trove_tests.stack import configs
 SERVICES = ('zaqar', 'zaqar-websocket', 'redis', 'rabbitmq', 'keystone')
 
 
-def transport_url(settings, transport, token=None, **options):
+def transport_url(settings, transport, token=None, ws_urls=None, **options):
     """Transport URL: ``rabbit``, or ``push``/``poll`` over Zaqar.
 
     The ``zaqar://`` URL authenticates as the stack's ``rpc`` user with
     keystone or, given ``token`` = ``(token, project_id)``, with that token
     (many guests started at once would otherwise all log in to keystone).
+    ``ws_urls`` replaces the stack's websocket URLs (all of them).
     ``options`` are driver options added to the URL query.
     """
     if transport == 'rabbit':
@@ -42,6 +43,9 @@ def transport_url(settings, transport, token=None, **options):
     else:
         base, _, extra = configs.zaqar_transport_url(settings).partition('?')
         query = parse.parse_qsl(extra)
+    if ws_urls:
+        query = [(k, v) for k, v in query if k != 'websocket_url'] + [
+            ('websocket_url', ','.join(ws_urls))]
     query += [('delivery', transport)] + sorted(options.items())
     return base + '?' + '&'.join(
         '%s=%s' % (k, parse.quote(str(v), safe=':/,')) for k, v in query)
@@ -73,10 +77,11 @@ class Target:
         return rawzaqar.Push(ws_url or self.ws_url, self.token,
                              self.project_id, on_push)
 
-    def url(self, transport, token_auth=False, **options):
+    def url(self, transport, token_auth=False, ws_urls=None, **options):
         """Transport URL of this stack; see ``transport_url``."""
         token = (self.token, self.project_id) if token_auth else None
-        return transport_url(self.settings, transport, token, **options)
+        return transport_url(self.settings, transport, token, ws_urls,
+                             **options)
 
     def pids(self, service):
         """Live pids of a stack service (its whole process group)."""
