@@ -323,7 +323,8 @@ def run(args, echo=print):
             workers, threads = _zaqar_deployment(stack)
             results['stack'] = {'state_dir': stack.paths.root,
                                 'owned': owned, 'zaqar_workers': workers,
-                                'zaqar_threads': threads}
+                                'zaqar_threads': threads,
+                                'zaqar_websockets': len(target.ws_urls)}
         for stage in stages:
             if stage in OWN_STACK_STAGES and not owned:
                 echo('%s skipped: it restarts or reshapes Zaqar, and this '

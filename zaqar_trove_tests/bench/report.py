@@ -151,13 +151,19 @@ def _machine(results):
             '/'.join(str(x) for x in m.get('load_1_5_15', [])),
             '/'.join(str(x) for x in after.get('load_1_5_15', [])),
             m.get('time')),
-        '- stack: %s; Zaqar API: gunicorn %s workers x %s threads; one '
-        'websocket server' % (stack.get('state_dir'),
-                              stack.get('zaqar_workers'),
-                              stack.get('zaqar_threads')),
+        '- stack: %s; Zaqar API: gunicorn %s workers x %s threads; %s' % (
+            stack.get('state_dir'), stack.get('zaqar_workers'),
+            stack.get('zaqar_threads'), _websockets(stack)),
         '- command: `%s`; run took %.0f s' % (
             results.get('command', ''), results.get('wall_s', 0)),
         '']
+
+
+def _websockets(stack):
+    """``one websocket server`` (also for runs that did not record it)."""
+    count = stack.get('zaqar_websockets') or 1
+    return 'one websocket server' if count == 1 else (
+        '%d websocket servers' % count)
 
 
 def _targets(results):

@@ -111,6 +111,14 @@ class TestReportAndRegistration(testtools.TestCase):
         self.assertIn('| floor-ws | 8 | 1 | 200 | 2.0 | 7.50 | 50.0 % | 0 '
                       '| - | - |', text)
 
+    def test_the_machine_line_counts_websocket_servers(self):
+        def line(stack):
+            return [x for x in report.markdown({'stack': stack}).splitlines()
+                    if x.startswith('- stack:')][0]
+        self.assertTrue(line({}).endswith('; one websocket server'))
+        self.assertTrue(line({'zaqar_websockets': 2}).endswith(
+            '; 2 websocket servers'))
+
     def test_no_scale_no_table(self):
         self.assertNotIn('Scale-out', report.markdown({}))
 
