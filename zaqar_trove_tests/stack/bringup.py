@@ -102,12 +102,14 @@ def _refuse_running(stack):
             where, ', '.join(alive), where))
 
 
-def _prepare_dirs(paths):
+def _prepare_dirs(paths, settings):
     for directory in paths.fresh_dirs():
         shutil.rmtree(directory, ignore_errors=True)
     for directory in paths.fresh_dirs() + paths.kept_dirs() + [
             paths.empty_conf_dir, paths.keystone_data, paths.zaqar_data,
-            paths.redis_data, paths.rabbit_etc, paths.rabbit_home]:
+            paths.rabbit_etc, paths.rabbit_home] + [
+            paths.redis_data_of(i)
+            for i in range(1, configs.pool_count(settings) + 1)]:
         os.makedirs(directory, mode=0o700, exist_ok=True)
 
 
@@ -123,11 +125,14 @@ def default_workers():
     return int(os.environ.get('ZTT_ZAQAR_WORKERS', 3))
 
 
-def _settings(secrets, zaqar_variants, zaqar_websockets, zaqar_workers):
+def _settings(secrets, zaqar_variants, zaqar_websockets, zaqar_workers,
+              zaqar_pools=1):
     return {
         'zaqar_variants': list(zaqar_variants),
         'zaqar_websockets': zaqar_websockets,
-        'ports': ports.choose(configs.port_names(zaqar_websockets)),
+        'zaqar_pools': zaqar_pools,
+        'ports': ports.choose(configs.port_names(zaqar_websockets,
+                                                 zaqar_pools)),
         'secrets': secrets,
         'region': configs.REGION,
         'zaqar_workers': (default_workers() if zaqar_workers is None
@@ -178,6 +183,24 @@ def _tempest_init(paths):
                   paths.log('tempest-init'))
 
 
+def register_pools(settings, token):
+    """Register ``configs.pools`` with Zaqar (admin API), equal weights.
+
+    :returns: None if Zaqar took them all, else what went wrong.
+    """
+    for name, uri in configs.pools(settings):
+        resp = requests.put(
+            '%s/v2/pools/%s' % (configs.zaqar_url(settings), name),
+            json={'weight': 100, 'uri': uri, 'options': {}},
+            headers={'X-Auth-Token': token,
+                     'Client-ID': '3381af92-2b9e-11e3-b191-71861300734c'},
+            timeout=30)
+        if resp.status_code != 201:
+            return 'refused pool %s: %d %s' % (name, resp.status_code,
+                                               resp.text[:300])
+    return None
+
+
 def smoke(settings, token):
     """One authenticated Zaqar request: keystonemiddleware works.
 
@@ -208,7 +231,7 @@ class _Clock:
 
 
 def up(stack, use_cache=True, echo=None, zaqar_variants=(),
-       zaqar_websockets=1, zaqar_workers=None):
+       zaqar_websockets=1, zaqar_workers=None, zaqar_pools=1):
     """Bring a new stack up in ``stack.paths``.
 
     :param use_cache: restore (or, cold, fill) the warm-start cache.
@@ -217,12 +240,15 @@ def up(stack, use_cache=True, echo=None, zaqar_variants=(),
     :param zaqar_websockets: how many Zaqar websocket servers (>= 1).
     :param zaqar_workers: Zaqar API gunicorn workers (default
         ``default_workers()``).
+    :param zaqar_pools: Redis servers; more than 1: Zaqar pools over them
+        (``[DEFAULT] pooling``, pools registered by ``register_pools``).
     :returns: ``{'warm': bool, 'seconds': float, 'steps': [...]}``.
     :raises StackAlreadyUp, StackBusy, MissingBinary, ServiceFailed:
     """
-    if zaqar_websockets < 1 or (zaqar_workers is not None and
-                                zaqar_workers < 1):
-        raise ValueError('zaqar_websockets and zaqar_workers must be >= 1')
+    if zaqar_websockets < 1 or zaqar_pools < 1 or (
+            zaqar_workers is not None and zaqar_workers < 1):
+        raise ValueError('zaqar_websockets, zaqar_pools and zaqar_workers '
+                         'must be >= 1')
     paths = stack.paths
     clock = _Clock(echo)
     with stack.lock('bringing the stack up'):
@@ -234,8 +260,8 @@ def up(stack, use_cache=True, echo=None, zaqar_variants=(),
         warm = bool(cache and cache.exists())
         settings = _settings(cache.secrets() if warm
                              else configs.new_secrets(), zaqar_variants,
-                             zaqar_websockets, zaqar_workers)
-        _prepare_dirs(paths)
+                             zaqar_websockets, zaqar_workers, zaqar_pools)
+        _prepare_dirs(paths, settings)
         write_files(configs.files(paths, settings))
         specs = services.build(paths, settings, programs)
         stack.write_state({
@@ -268,7 +294,8 @@ def _up(stack, settings, cache, warm, helpers, clock):
     init = _tempest_init(paths)
     if init:
         helpers.append(init)
-    start('epmd', 'redis')
+    redises = configs.redis_services(settings)
+    start('epmd', *redises)
     # rabbitmq would start an epmd of its own (which outlives it) if ours
     # did not answer yet.
     svc['epmd'].wait_ready()
@@ -287,7 +314,8 @@ def _up(stack, settings, cache, warm, helpers, clock):
             helper.wait()
         clock.mark('created keystone and zaqar data')
     start('keystone')
-    svc['redis'].wait_ready()
+    for name in redises:
+        svc[name].wait_ready()
     websockets = configs.ws_services(settings)
     start('zaqar', *websockets)
     svc['keystone'].wait_ready()
@@ -299,9 +327,12 @@ def _up(stack, settings, cache, warm, helpers, clock):
         clock.mark('saved the warm-start cache in %s' % cache.dir)
     for name in ['zaqar'] + websockets:
         svc[name].wait_ready()
-    problem = smoke(settings, token)
+    problem = register_pools(settings, token) or smoke(settings, token)
     if problem:
         raise svc['zaqar'].failure(problem)
+    if len(redises) > 1:
+        clock.mark('zaqar pools registered: %s' % ', '.join(
+            name for name, _uri in configs.pools(settings)))
     clock.mark('zaqar and its %d websocket server%s ready' % (
         len(websockets), 's' if len(websockets) > 1 else ''))
     svc['rabbitmq'].wait_ready()

@@ -16,7 +16,7 @@
 
     zaqar-trove-tests stack up [--state-dir D] [--no-cache]
                                [--zaqar-workers N] [--zaqar-websockets M]
-                               [--zaqar-variant NAME[,NAME]]
+                               [--zaqar-pools P] [--zaqar-variant NAME[,NAME]]
     zaqar-trove-tests stack down [--state-dir D]
     zaqar-trove-tests stack status [--state-dir D]
     zaqar-trove-tests run [--state-dir D] [--concurrency N]
@@ -90,6 +90,11 @@ def _parser():
                             'zaqar-websocket, zaqar-websocket-2... (up '
                             'only; default 1); the zaqar:// URL lists them '
                             'all')
+    stack.add_argument('--zaqar-pools', type=_positive, default=1,
+                       metavar='P',
+                       help='Redis servers (redis, redis-2...); more than 1: '
+                            "Zaqar's pooling over them, one pool each, equal "
+                            'weights (up only; default 1, no pooling)')
     run = commands.add_parser(
         'run', allow_abbrev=False,
         help='run the tempest suite on the stack (brought up and down if '
@@ -140,11 +145,11 @@ def _status(stack):
 
 
 def _up(stack, use_cache, zaqar_variants, zaqar_websockets=1,
-        zaqar_workers=None):
+        zaqar_workers=None, zaqar_pools=1):
     result = bringup.up(stack, use_cache=use_cache, echo=print,
                         zaqar_variants=zaqar_variants,
                         zaqar_websockets=zaqar_websockets,
-                        zaqar_workers=zaqar_workers)
+                        zaqar_workers=zaqar_workers, zaqar_pools=zaqar_pools)
     print('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     _status(stack)
@@ -176,7 +181,8 @@ def main(argv=None):
                                    suite=args.suite)
         if args.action == 'up':
             return _up(stack, not args.no_cache, args.zaqar_variant,
-                       args.zaqar_websockets, args.zaqar_workers)
+                       args.zaqar_websockets, args.zaqar_workers,
+                       args.zaqar_pools)
         if args.action == 'down':
             return _down(stack)
         return _status(stack)

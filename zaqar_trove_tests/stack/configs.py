@@ -14,7 +14,9 @@
 
 ``settings`` holds ``ports`` (name -> port), ``secrets`` (name -> string),
 ``region``, ``zaqar_workers``/``zaqar_threads``, ``zaqar_websockets`` (how
-many websocket servers, 1 when absent) and ``zaqar_variants``;
+many websocket servers, 1 when absent), ``zaqar_pools`` (1 when absent:
+one Redis, no pooling; more: Zaqar pools over that many Redis servers)
+and ``zaqar_variants``;
 ``paths`` is a ``paths.Paths``. Nothing here touches a service: the
 functions return text, so they are tested without one.
 """
@@ -90,10 +92,28 @@ def ws_port_names(index):
     return 'zaqar_ws_%d' % index, 'zaqar_notify_%d' % index
 
 
-def port_names(websockets=1):
-    """``PORT_NAMES`` and the ports of websocket servers 2..``websockets``."""
+def pool_count(settings):
+    """How many Redis servers (Zaqar pools when more than 1)."""
+    return max(1, int(settings.get('zaqar_pools', 1)))
+
+
+def redis_service(index):
+    """Service (and port) name of Redis server ``index`` (1-based)."""
+    return 'redis' if index == 1 else 'redis-%d' % index
+
+
+def redis_services(settings):
+    return [redis_service(i) for i in range(1, pool_count(settings) + 1)]
+
+
+def port_names(websockets=1, pools=1):
+    """``PORT_NAMES`` and those of more websocket and Redis servers.
+
+    Websocket servers 2..``websockets``, Redis servers 2..``pools``.
+    """
     extra = tuple(name for i in range(2, websockets + 1)
                   for name in ws_port_names(i))
+    extra += tuple(redis_service(i) for i in range(2, pools + 1))
     return PORT_NAMES + extra
 
 
@@ -116,8 +136,19 @@ def zaqar_ws_urls(settings):
             for i in range(1, ws_count(settings) + 1)]
 
 
-def redis_url(settings):
-    return 'redis://%s:%d' % (HOST, settings['ports']['redis'])
+def redis_url(settings, index=1):
+    return 'redis://%s:%d' % (HOST, settings['ports'][redis_service(index)])
+
+
+def pools(settings):
+    """``[(name, uri)]`` of the Zaqar pools ``up`` registers.
+
+    None without pooling (one Redis).
+    """
+    if pool_count(settings) < 2:
+        return []
+    return [('pool-%d' % i, redis_url(settings, i))
+            for i in range(1, pool_count(settings) + 1)]
 
 
 def rabbit_transport_url(settings):
@@ -228,8 +259,11 @@ def _stock_zaqar_sections(paths, settings):
     ports = settings['ports']
     return {
         # admin_mode serves GET /v2/health (policy: admin role only).
+        # pooling: queues placed over the Redis pools ``up`` registers
+        # (``pools``) by Zaqar's catalog in the management store.
         'DEFAULT': {'debug': False, 'auth_strategy': 'keystone',
-                    'admin_mode': True, 'pooling': False},
+                    'admin_mode': True,
+                    'pooling': pool_count(settings) > 1},
         'drivers': {'transport': 'wsgi', 'message_store': 'redis',
                     'management_store': 'sqlalchemy'},
         'drivers:message_store:redis': {'uri': redis_url(settings)},
@@ -288,16 +322,16 @@ def zaqar_ws_sections(paths, settings, index=1):
     return sections
 
 
-def redis_conf(paths, settings):
+def redis_conf(paths, settings, index=1):
     lines = [
         '# ' + _HEADER,
         'bind %s' % HOST,
-        'port %d' % settings['ports']['redis'],
+        'port %d' % settings['ports'][redis_service(index)],
         'protected-mode yes',
         'daemonize no',
         'supervised no',
         'logfile ""',
-        'dir %s' % paths.redis_data,
+        'dir %s' % paths.redis_data_of(index),
         # Replies are sent after the AOF write: a killed redis loses
         # nothing it acknowledged (a killed machine may lose ~1 s).
         'appendonly yes',
@@ -418,8 +452,9 @@ def files(paths, settings):
     out = {
         paths.keystone_conf: render_ini(keystone_sections(paths, settings)),
         paths.zaqar_conf: render_ini(zaqar_sections(paths, settings)),
-        paths.redis_conf: redis_conf(paths, settings),
     }
+    out.update((paths.redis_conf_of(i), redis_conf(paths, settings, i))
+               for i in range(1, pool_count(settings) + 1))
     out.update((paths.zaqar_ws_conf_of(i),
                 render_ini(zaqar_ws_sections(paths, settings, i)))
                for i in range(1, ws_count(settings) + 1))

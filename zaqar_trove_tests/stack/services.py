@@ -97,9 +97,20 @@ def build(paths, settings, programs):
                        ZTT_OPS_DIR=paths.zaqar_ops),
               ready_timeout=90),
     ]
+    specs[2:2] = [_redis(paths, i, ports, programs)
+                  for i in range(2, configs.pool_count(settings) + 1)]
     specs += [_websocket(paths, settings, i)
               for i in range(1, configs.ws_count(settings) + 1)]
     return {spec['name']: spec for spec in specs}
+
+
+def _redis(paths, index, ports, programs):
+    """Redis server ``index`` (2..): a Zaqar pool's store."""
+    name = configs.redis_service(index)
+    return _spec(paths, name,
+                 [programs['redis-server'], paths.redis_conf_of(index)],
+                 {'redis': ports[name]}, {'type': 'redis'},
+                 ready_timeout=20)
 
 
 def _websocket(paths, settings, index):

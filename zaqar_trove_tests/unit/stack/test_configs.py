@@ -354,3 +354,40 @@ class TestWebsocketServers(testtools.TestCase):
         self.assertEqual(
             ('messaging-websocket', 'zaqar-websocket',
              'ws://127.0.0.1:20007'), configs.catalog(two_websockets())[-1])
+
+
+def two_pools():
+    s = settings()
+    s['zaqar_pools'] = 2
+    s['ports']['redis-2'] = 20011
+    return s
+
+
+class TestPools(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.paths = stack_paths.Paths('/srv/state')
+
+    def test_no_pooling_by_default(self):
+        self.assertEqual([], configs.pools(settings()))
+        self.assertEqual(['redis'], configs.redis_services(settings()))
+        conf = parse(configs.files(self.paths, settings())[
+            self.paths.zaqar_conf])
+        self.assertEqual('false', conf['DEFAULT']['pooling'])
+
+    def test_a_pool_per_redis_server(self):
+        self.assertEqual(configs.PORT_NAMES + ('redis-2',),
+                         configs.port_names(1, 2))
+        self.assertEqual([('pool-1', 'redis://127.0.0.1:20001'),
+                          ('pool-2', 'redis://127.0.0.1:20011')],
+                         configs.pools(two_pools()))
+
+    def test_pooling_on_and_each_redis_its_own_port_and_dir(self):
+        files = configs.files(self.paths, two_pools())
+        conf = parse(files[self.paths.zaqar_conf])
+        self.assertEqual('true', conf['DEFAULT']['pooling'])
+        second = files['/srv/state/etc/redis-2.conf']
+        self.assertIn('\nport 20011\n', second)
+        self.assertIn('\ndir /srv/state/data/redis-2\n', second)
+        self.assertIn('\nport 20001\n', files[self.paths.redis_conf])

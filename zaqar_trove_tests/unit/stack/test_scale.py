@@ -46,6 +46,16 @@ class TestServices(testtools.TestCase):
         self.assertEqual({'websocket': 20007, 'notification': 20008},
                          specs['zaqar-websocket']['ports'])
 
+    def test_redis_servers_start_before_rabbitmq(self):
+        specs = services.build(stack_paths.Paths('/srv/state'),
+                               test_configs.two_pools(), PROGRAMS)
+        self.assertEqual(['epmd', 'redis', 'redis-2', 'rabbitmq'],
+                         list(specs)[:4])
+        self.assertEqual(['/bin/redis-server',
+                          '/srv/state/etc/redis-2.conf'],
+                         specs['redis-2']['argv'])
+        self.assertEqual({'redis': 20011}, specs['redis-2']['ports'])
+
     def test_gunicorn_workers_from_the_settings(self):
         s = test_configs.settings()
         s['zaqar_workers'] = 5
@@ -65,6 +75,11 @@ class TestSettings(testtools.TestCase):
 
     def settings(self, websockets=1, workers=None):
         return bringup._settings({}, (), websockets, workers)
+
+    def test_ports_for_every_redis_server(self):
+        s = bringup._settings({}, (), 1, None, 3)
+        self.assertEqual(3, s['zaqar_pools'])
+        self.assertIn('redis-3', s['ports'])
 
     def test_ports_for_every_websocket_server(self):
         s = self.settings(2)
@@ -90,11 +105,14 @@ class TestCommandLine(testtools.TestCase):
     def test_defaults(self):
         args = self.parse()
         self.assertEqual(1, args.zaqar_websockets)
+        self.assertEqual(1, args.zaqar_pools)
         self.assertIsNone(args.zaqar_workers)
 
     def test_options(self):
-        args = self.parse('--zaqar-websockets', '2', '--zaqar-workers', '4')
-        self.assertEqual((2, 4), (args.zaqar_websockets, args.zaqar_workers))
+        args = self.parse('--zaqar-websockets', '2', '--zaqar-workers', '4',
+                          '--zaqar-pools', '2')
+        self.assertEqual((2, 4, 2), (args.zaqar_websockets,
+                                     args.zaqar_workers, args.zaqar_pools))
 
     def test_refuses_zero_and_words(self):
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', None))
