@@ -27,8 +27,9 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``variant``: stock Zaqar against the opt-in variants (``variant``;
   only on a stack it started);
 - ``scale``: the floor-ws call and zaqar:// push on 1 against 2 Zaqar
-  websocket servers at 8 and 32 callers (``scale``; only on a stack it
-  started, which it then brings up with 2 websocket servers);
+  websocket servers and 1 against 2 Zaqar pools at 8 and 32 callers
+  (``scale``; only on a stack it started, which it then brings up with 2
+  websocket servers and 2 pools);
 - ``profile``: py-spy on the Zaqar API workers and websocket server
   under the floor call (``spy``, ``profile``);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
@@ -284,16 +285,18 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def bring_up(stack, echo, zaqar_websockets=1):
+def bring_up(stack, echo, zaqar_websockets=1, zaqar_pools=1):
     """Bring the stack up unless it is; True if this call did."""
     if stack.is_up():
         echo('using the stack already up in %s (left up)' % stack.paths.root)
         return False
     echo('bringing a stack up in %s%s' % (
-        stack.paths.root, ' with %d Zaqar websocket servers' %
-        zaqar_websockets if zaqar_websockets > 1 else ''))
+        stack.paths.root, ' with %d Zaqar websocket servers and %d pools' % (
+            zaqar_websockets, zaqar_pools)
+        if (zaqar_websockets, zaqar_pools) != (1, 1) else ''))
     result = bringup.up(stack, echo=lambda line: echo('  ' + line.strip()),
-                        zaqar_websockets=zaqar_websockets)
+                        zaqar_websockets=zaqar_websockets,
+                        zaqar_pools=zaqar_pools)
     echo('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     return True
@@ -318,13 +321,14 @@ def run(args, echo=print):
     owned = False
     try:
         if stages:
-            owned = bring_up(stack, echo, _websockets(stages))
+            owned = bring_up(stack, echo, *_shape(stages))
             target = bench_target.Target(stack)
             workers, threads = _zaqar_deployment(stack)
             results['stack'] = {'state_dir': stack.paths.root,
                                 'owned': owned, 'zaqar_workers': workers,
                                 'zaqar_threads': threads,
-                                'zaqar_websockets': len(target.ws_urls)}
+                                'zaqar_websockets': len(target.ws_urls),
+                                'zaqar_pools': len(target.redis_services)}
         for stage in stages:
             if stage in OWN_STACK_STAGES and not owned:
                 echo('%s skipped: it restarts or reshapes Zaqar, and this '
@@ -451,14 +455,15 @@ def _variant(target, args, log_dir, echo):
                            args.rounds, echo=echo)
 
 
-def _websockets(stages):
-    """Websocket servers of a stack the bench starts for ``stages``.
+def _shape(stages):
+    """``(websocket servers, pools)`` of a stack the bench starts.
 
-    ``scale`` needs 2; the other stages then run on both too (the
-    zaqar:// URL lists them all).
+    ``scale`` needs 2 and 2; the other stages then run on them too (the
+    zaqar:// URL lists every websocket server; new queues go to either
+    pool).
     """
     from zaqar_trove_tests.bench import scale
-    return scale.SERVERS if 'scale' in stages else 1
+    return (scale.SERVERS, scale.POOLS) if 'scale' in stages else (1, 1)
 
 
 def _scale(target, args, log_dir, echo):

@@ -18,9 +18,9 @@ from urllib import parse
 from zaqar_trove_tests.bench import rawzaqar
 from zaqar_trove_tests.stack import configs
 
-#: CPU is reported for these services of the stack.
-#: Services measured by ``cpu_sources``; ``zaqar-websocket`` stands for
-#: every websocket server of the stack (``configs.ws_services``).
+#: CPU is reported for these services of the stack (``cpu_sources``):
+#: ``zaqar-websocket`` stands for every websocket server of the stack
+#: (``configs.ws_services``), ``redis`` for every Redis server.
 SERVICES = ('zaqar', 'zaqar-websocket', 'redis', 'rabbitmq', 'keystone')
 
 
@@ -63,6 +63,7 @@ class Target:
         self.ws_url = configs.zaqar_ws_url(settings)
         self.ws_urls = configs.zaqar_ws_urls(settings)
         self.ws_services = configs.ws_services(settings)
+        self.redis_services = configs.redis_services(settings)
         self.token, self.project_id = rawzaqar.token_for(
             configs.keystone_url(settings), configs.RPC_USER,
             settings['secrets']['rpc_password'], configs.RPC_PROJECT,
@@ -90,10 +91,13 @@ class Target:
     def cpu_sources(self):
         """``{service: pids getter}`` for ``machine.CpuMeter``.
 
-        ``zaqar-websocket`` is every websocket server together.
+        ``zaqar-websocket`` is every websocket server together, ``redis``
+        every Redis server (Zaqar pools).
         """
         sources = {name: (lambda name=name: self.pids(name))
                    for name in SERVICES}
-        sources['zaqar-websocket'] = lambda: [
-            pid for name in self.ws_services for pid in self.pids(name)]
+        for name, group in (('zaqar-websocket', self.ws_services),
+                            ('redis', self.redis_services)):
+            sources[name] = lambda group=group: [
+                pid for each in group for pid in self.pids(each)]
         return sources

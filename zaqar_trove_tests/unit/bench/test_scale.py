@@ -22,27 +22,35 @@ from zaqar_trove_tests.bench import target
 URLS = ['ws://127.0.0.1:1', 'ws://127.0.0.1:2']
 
 
-def cell(transport, callers, calls, wall, zaqar_share, ws_share, samples):
+def cell(transport, callers, calls, wall, zaqar_share, ws_share, samples,
+         redis_share=0.0):
     """An ``rpcbench.interleaved`` cell (before ``label``)."""
     return {'transport': transport, 'callers': callers, 'calls': calls,
             'errors': 0, 'wall_s': wall, 'samples_ms': list(samples),
             'cpu': {'zaqar': zaqar_share, 'zaqar-websocket': ws_share,
-                    'callers': 3.0}}
+                    'redis': redis_share, 'callers': 3.0}}
+
+
+SETUPS = [(1, 1), (1, 1), (2, 1), (2, 1), (1, 2), (1, 2)]
 
 
 def cells_of_a_run():
-    # Systems: floor-ws on 1, on 2, push on 1, on 2; 8 then 32
-    # callers; the wall clock's CPU shares are of one core.
+    # Systems: floor-ws and push on (1 ws, 1 pool), (2, 1), (1, 2); 8
+    # then 32 callers; the CPU shares are of one core.
     return scale.label([
         cell('floor-ws', 8, 400, 2.0, 1.0, 0.5, [3, 1, 2]),
+        cell('push', 8, 200, 2.0, 1.0, 0.1, [5]),
         cell('floor-ws', 8, 600, 2.0, 1.2, 0.8, [2]),
         cell('push', 8, 200, 2.0, 1.0, 0.1, [5]),
-        cell('push', 8, 200, 2.0, 1.0, 0.1, [5]),
-        cell('floor-ws', 32, 400, 2.0, 1.0, 0.5, [9]),
+        cell('floor-ws', 8, 400, 2.0, 1.0, 0.5, [3], 0.2),
+        cell('push', 8, 220, 2.0, 1.0, 0.1, [5]),
         cell('floor-ws', 32, 400, 2.0, 1.0, 0.5, [9]),
         cell('push', 32, 100, 2.0, 1.0, 0.1, [9]),
+        cell('floor-ws', 32, 400, 2.0, 1.0, 0.5, [9]),
         cell('push', 32, 300, 2.0, 1.0, 0.1, [9]),
-    ], [1, 2, 1, 2])
+        cell('floor-ws', 32, 400, 2.0, 1.0, 0.5, [9]),
+        cell('push', 32, 100, 2.0, 1.0, 0.1, [9]),
+    ], SETUPS)
 
 
 class TestSides(testtools.TestCase):
@@ -61,31 +69,36 @@ class TestSides(testtools.TestCase):
 class TestArithmetic(testtools.TestCase):
 
     def test_label_follows_the_systems_per_callers(self):
-        self.assertEqual([1, 2, 1, 2, 1, 2, 1, 2],
-                         [c['websockets'] for c in cells_of_a_run()])
+        self.assertEqual(SETUPS * 2,
+                         [(c['websockets'], c['pools'])
+                          for c in cells_of_a_run()])
 
     def test_rows(self):
         rows = scale.summarize(cells_of_a_run())
-        self.assertEqual(8, len(rows))
-        by = {(r['transport'], r['callers'], r['websockets']): r
+        self.assertEqual(12, len(rows))
+        by = {(r['transport'], r['callers'], r['websockets'], r['pools']): r
               for r in rows}
-        one = by[('floor-ws', 8, 1)]
+        one = by[('floor-ws', 8, 1, 1)]
         self.assertAlmostEqual(200.0, one['calls_per_s'])
         self.assertEqual(2, one['p50_ms'])
         # (1.0 zaqar + 0.5 websocket) cores x 2 s / 400 calls.
         self.assertAlmostEqual(7.5, one['zaqar_cpu_ms_per_call'])
         self.assertAlmostEqual(0.5, one['ws_cores'])
         self.assertAlmostEqual(2000.0 * 2.0 / 600,
-                               by[('floor-ws', 8, 2)][
+                               by[('floor-ws', 8, 2, 1)][
                                    'zaqar_cpu_ms_per_call'])
+        pooled = by[('floor-ws', 8, 1, 2)]
+        self.assertAlmostEqual(0.2, pooled['redis_cores'])
+        # Redis is Zaqar's too: (1.0 + 0.5 + 0.2) x 2000 / 400.
+        self.assertAlmostEqual(8.5, pooled['zaqar_cpu_ms_per_call'])
 
     def test_no_calls_no_cpu_per_call(self):
         rows = scale.summarize(scale.label(
-            [cell('push', 8, 0, 2.0, 1.0, 0.1, [])], [1]))
+            [cell('push', 8, 0, 2.0, 1.0, 0.1, [])], [(1, 1)]))
         self.assertIsNone(rows[0]['zaqar_cpu_ms_per_call'])
         self.assertIsNone(rows[0]['p50_ms'])
 
-    def test_ratios_two_against_one(self):
+    def test_ratios_two_websocket_servers_against_one(self):
         found = {(r['transport'], r['callers']): r
                  for r in scale.ratios(scale.summarize(cells_of_a_run()))}
         self.assertEqual({('floor-ws', 8), ('floor-ws', 32), ('push', 8),
@@ -96,20 +109,31 @@ class TestArithmetic(testtools.TestCase):
             (2000.0 * 2.0 / 600) / 7.5,
             found[('floor-ws', 8)]['zaqar_cpu_ms_per_call'])
 
+    def test_ratios_two_pools_against_one(self):
+        found = {(r['transport'], r['callers']): r
+                 for r in scale.ratios(scale.summarize(cells_of_a_run()),
+                                       'pools')}
+        self.assertEqual({'pools'}, {r['axis'] for r in found.values()})
+        self.assertAlmostEqual(1.1, found[('push', 8)]['calls_per_s'])
+        self.assertAlmostEqual(8.5 / 7.5, found[('floor-ws', 8)][
+            'zaqar_cpu_ms_per_call'])
+
 
 class TestReportAndRegistration(testtools.TestCase):
 
     def test_markdown_table(self):
         rows = scale.summarize(cells_of_a_run())
         text = report.markdown({'scale': {
-            'websocket_servers': 2, 'rows': rows,
-            'ratios': scale.ratios(rows)}})
-        self.assertIn('## Scale-out: 1 against 2 Zaqar websocket servers',
-                      text)
-        self.assertIn('| floor-ws | 8 | 2 | 300 | 2.0 | 6.67 | 80.0 % | 0 '
-                      '| 1.50x | 0.89x |', text)
-        self.assertIn('| floor-ws | 8 | 1 | 200 | 2.0 | 7.50 | 50.0 % | 0 '
-                      '| - | - |', text)
+            'websocket_servers': 2, 'pools': 2, 'rows': rows,
+            'ratios': scale.ratios(rows) + scale.ratios(rows, 'pools')}})
+        self.assertIn('## Scale-out: 1 against 2 Zaqar websocket servers, '
+                      '1 against 2 pools', text)
+        self.assertIn('| floor-ws | 8 | 2 | 1 | 300 | 2.0 | 6.67 | 80.0 % '
+                      '| 0.0 % | 0 | 1.50x | 0.89x |', text)
+        self.assertIn('| floor-ws | 8 | 1 | 1 | 200 | 2.0 | 7.50 | 50.0 % '
+                      '| 0.0 % | 0 | - | - |', text)
+        self.assertIn('| push | 8 | 1 | 2 | 110 | 5.0 | 10.00 | 10.0 % '
+                      '| 0.0 % | 0 | 1.10x | 0.91x |', text)
 
     def test_the_machine_line_counts_websocket_servers(self):
         def line(stack):
@@ -118,6 +142,9 @@ class TestReportAndRegistration(testtools.TestCase):
         self.assertTrue(line({}).endswith('; one websocket server'))
         self.assertTrue(line({'zaqar_websockets': 2}).endswith(
             '; 2 websocket servers'))
+        self.assertTrue(line({'zaqar_websockets': 2, 'zaqar_pools': 2})
+                        .endswith('; 2 websocket servers; 2 Zaqar pools '
+                                  '(Redis servers)'))
 
     def test_no_scale_no_table(self):
         self.assertNotIn('Scale-out', report.markdown({}))
@@ -128,9 +155,9 @@ class TestReportAndRegistration(testtools.TestCase):
         self.assertIn('scale', cli.OWN_STACK_STAGES)
         self.assertNotIn('scale', cli.DEFAULT_STAGES.split(','))
 
-    def test_the_stack_it_starts_has_two_websocket_servers(self):
-        self.assertEqual(2, cli._websockets(['floor', 'scale']))
-        self.assertEqual(1, cli._websockets(['floor', 'calls']))
+    def test_the_stack_it_starts_has_two_websocket_servers_and_pools(self):
+        self.assertEqual((2, 2), cli._shape(['floor', 'scale']))
+        self.assertEqual((1, 1), cli._shape(['floor', 'calls']))
 
     def test_push_url_on_chosen_websocket_servers(self):
         settings = {'ports': {'zaqar': 1001, 'zaqar_ws': 1002,
