@@ -298,11 +298,14 @@ def two_websockets():
     return s
 
 
-class TestWebsocketServers(testtools.TestCase):
+class _AtSrvState(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
         self.paths = stack_paths.Paths('/srv/state')
+
+
+class TestWebsocketServers(_AtSrvState):
 
     def test_one_server_without_the_setting(self):
         self.assertEqual(1, configs.ws_count(settings()))
@@ -363,11 +366,7 @@ def two_pools():
     return s
 
 
-class TestPools(testtools.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.paths = stack_paths.Paths('/srv/state')
+class TestPools(_AtSrvState):
 
     def test_no_pooling_by_default(self):
         self.assertEqual([], configs.pools(settings()))
