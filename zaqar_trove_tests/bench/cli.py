@@ -26,6 +26,10 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
 - ``variant``: stock Zaqar against the opt-in variants (``variant``;
   only on a stack it started);
+- ``scale``: the floor-ws call and zaqar:// push on 1 against 2 Zaqar
+  websocket servers and 1 against 2 Zaqar pools at 8 and 32 callers
+  (``scale``; only on a stack it started, which it then brings up with 2
+  websocket servers and 2 pools);
 - ``profile``: py-spy on the Zaqar API workers and websocket server
   under the floor call (``spy``, ``profile``);
 - ``suite``: ``zaqar-trove-tests run`` cold and warm (its own stacks).
@@ -58,8 +62,10 @@ from zaqar_trove_tests.bench import targets
 from zaqar_trove_tests.stack import bringup
 from zaqar_trove_tests.stack import control
 
-STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'variant', 'profile',
-          'suite')
+STAGES = ('floor', 'calls', 'casts', 'idle', 'sweep', 'variant', 'scale',
+          'profile', 'suite')
+#: Stages that restart or reshape Zaqar: only on a stack the bench started.
+OWN_STACK_STAGES = ('sweep', 'variant', 'scale')
 DEFAULT_STAGES = 'floor,calls,casts,idle,variant'
 #: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
 CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
@@ -279,13 +285,18 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def bring_up(stack, echo):
+def bring_up(stack, echo, zaqar_websockets=1, zaqar_pools=1):
     """Bring the stack up unless it is; True if this call did."""
     if stack.is_up():
         echo('using the stack already up in %s (left up)' % stack.paths.root)
         return False
-    echo('bringing a stack up in %s' % stack.paths.root)
-    result = bringup.up(stack, echo=lambda line: echo('  ' + line.strip()))
+    echo('bringing a stack up in %s%s' % (
+        stack.paths.root, ' with %d Zaqar websocket servers and %d pools' % (
+            zaqar_websockets, zaqar_pools)
+        if (zaqar_websockets, zaqar_pools) != (1, 1) else ''))
+    result = bringup.up(stack, echo=lambda line: echo('  ' + line.strip()),
+                        zaqar_websockets=zaqar_websockets,
+                        zaqar_pools=zaqar_pools)
     echo('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     return True
@@ -310,16 +321,18 @@ def run(args, echo=print):
     owned = False
     try:
         if stages:
-            owned = bring_up(stack, echo)
+            owned = bring_up(stack, echo, *_shape(stages))
             target = bench_target.Target(stack)
             workers, threads = _zaqar_deployment(stack)
             results['stack'] = {'state_dir': stack.paths.root,
                                 'owned': owned, 'zaqar_workers': workers,
-                                'zaqar_threads': threads}
+                                'zaqar_threads': threads,
+                                'zaqar_websockets': len(target.ws_urls),
+                                'zaqar_pools': len(target.redis_services)}
         for stage in stages:
-            if stage in ('sweep', 'variant') and not owned:
-                echo('%s skipped: it restarts Zaqar, and this stack '
-                     'was not started by the benchmark' % stage)
+            if stage in OWN_STACK_STAGES and not owned:
+                echo('%s skipped: it restarts or reshapes Zaqar, and this '
+                     'stack was not started by the benchmark' % stage)
                 continue
             echo('%s:' % stage)
             stage_started = time.monotonic()
@@ -442,6 +455,24 @@ def _variant(target, args, log_dir, echo):
                            args.rounds, echo=echo)
 
 
+def _shape(stages):
+    """``(websocket servers, pools)`` of a stack the bench starts.
+
+    ``scale`` needs 2 and 2; the other stages then run on them too (the
+    zaqar:// URL lists every websocket server; new queues go to either
+    pool).
+    """
+    from zaqar_trove_tests.bench import scale
+    return (scale.SERVERS, scale.POOLS) if 'scale' in stages else (1, 1)
+
+
+def _scale(target, args, log_dir, echo):
+    from zaqar_trove_tests.bench import scale
+    return scale.measure(target, log_dir, args.duration,
+                         [c for c in args.callers if c > 1] or
+                         scale.CALLERS, args.rounds, echo=echo)
+
+
 def _profile(target, args, log_dir, echo):
     from zaqar_trove_tests.bench import spy
     return spy.measure(target, log_dir, args.profile_seconds,
@@ -450,7 +481,7 @@ def _profile(target, args, log_dir, echo):
 
 _STAGES = {'floor': _floor, 'calls': _calls, 'casts': _casts,
            'idle': _idle, 'sweep': _sweep, 'variant': _variant,
-           'profile': _profile}
+           'scale': _scale, 'profile': _profile}
 
 
 def _echo(line):

@@ -154,11 +154,15 @@ def _post_push(http, pushes, queue, samples):
     return out
 
 
-def responder(target, log_dir, request_queue, **spec):
-    """A ready ``FloorWorker`` process answering (or counting) pushes."""
+def responder(target, log_dir, request_queue, ws_url=None, **spec):
+    """A ready ``FloorWorker`` process answering (or counting) pushes.
+
+    :param ws_url: its websocket server (default the stack's first).
+    """
     worker = spawn.Worker(dict(
         spec, mode='floor', http=[target.host, target.http_port],
-        ws=target.ws_url, token=target.token, project=target.project_id,
+        ws=ws_url or target.ws_url, token=target.token,
+        project=target.project_id,
         request_queue=request_queue),
         os.path.join(log_dir, 'floor-worker.log'))
     worker.wait_ready(60)
@@ -188,12 +192,15 @@ class PingPong:
     """The minimal call over Zaqar; a responder process answers.
 
     Usable as a system of ``rpcbench.interleaved`` (transport ``floor``,
-    ``floor-claim`` or ``floor-ws``).
+    ``floor-claim`` or ``floor-ws``). ``caller_ws`` and ``responder_ws``
+    are the websocket servers of the two sides (default: the stack's
+    first for both).
     """
 
     servers = 1
 
-    def __init__(self, target, log_dir, claim=False, ws=False):
+    def __init__(self, target, log_dir, claim=False, ws=False,
+                 caller_ws=None, responder_ws=None):
         self.transport = 'floor' + ('-claim' if claim else '') + (
             '-ws' if ws else '')
         self._http = target.http()
@@ -202,10 +209,11 @@ class PingPong:
         self._http.ensure(self.request_queue)
         self._http.ensure(self.reply_queue)
         self._pushes = _Pushes()
-        self._push = target.push(self._pushes)
+        self._push = target.push(self._pushes, ws_url=caller_ws)
         self._push.subscribe(self.reply_queue)
         self._post = self._push.post if ws else self._http.post
         self.worker = responder(target, log_dir, self.request_queue,
+                                ws_url=responder_ws,
                                 reply_queue=self.reply_queue, claim=claim,
                                 ws_post=ws)
 

@@ -27,6 +27,7 @@ import logging
 import os
 import time
 
+from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import opcounter
 from zaqar_trove_tests.stack import opkinds
 
@@ -36,6 +37,11 @@ SERVICES = tuple(opkinds.GROUPS)
 LOG = logging.getLogger(__name__)
 #: Seconds between two reads of the answers while waiting.
 INTERVAL = 0.02
+
+
+def services(settings):
+    """Counting services of ``settings``: the API, each websocket server."""
+    return ['zaqar'] + configs.ws_services(settings)
 
 
 class NotAnswered(Exception):
@@ -83,8 +89,9 @@ class Ops:
         directory = getattr(paths, 'zaqar_ops', None)
         if not directory or not read_answers(directory):
             return None
+        names = services(getattr(target, 'settings', None) or {})
         return cls(directory, lambda: set().union(
-            *(target.pids(name) for name in SERVICES)))
+            *(target.pids(name) for name in names)))
 
     def snapshot(self):
         """``{group: {kind: count}}``, all counting processes summed."""

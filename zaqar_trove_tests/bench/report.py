@@ -151,13 +151,21 @@ def _machine(results):
             '/'.join(str(x) for x in m.get('load_1_5_15', [])),
             '/'.join(str(x) for x in after.get('load_1_5_15', [])),
             m.get('time')),
-        '- stack: %s; Zaqar API: gunicorn %s workers x %s threads; one '
-        'websocket server' % (stack.get('state_dir'),
-                              stack.get('zaqar_workers'),
-                              stack.get('zaqar_threads')),
+        '- stack: %s; Zaqar API: gunicorn %s workers x %s threads; %s' % (
+            stack.get('state_dir'), stack.get('zaqar_workers'),
+            stack.get('zaqar_threads'), _websockets(stack)),
         '- command: `%s`; run took %.0f s' % (
             results.get('command', ''), results.get('wall_s', 0)),
         '']
+
+
+def _websockets(stack):
+    """``one websocket server`` (also for runs that did not record it)."""
+    count = stack.get('zaqar_websockets') or 1
+    pools = stack.get('zaqar_pools') or 1
+    return ('one websocket server' if count == 1 else (
+        '%d websocket servers' % count)) + (
+        '; %d Zaqar pools (Redis servers)' % pools if pools > 1 else '')
 
 
 def _targets(results):
@@ -423,6 +431,43 @@ def _variant(results):
          'capacity vs stock'), out)
 
 
+def _scale(results):
+    scale = results.get('scale')
+    if not scale or not scale.get('rows'):
+        return []
+    ratio = {(r.get('axis', 'websockets'), r['transport'], r['callers']): r
+             for r in scale['ratios']}
+    out = []
+    for row in scale['rows']:
+        pools = row.get('pools', 1)
+        axis = 'websockets' if row['websockets'] > 1 else (
+            'pools' if pools > 1 else None)
+        gain = ratio.get((axis, row['transport'], row['callers'])) or {}
+        out.append((row['transport'], row['callers'], row['websockets'],
+                    pools, '%.0f' % row['calls_per_s'], _ms(row['p50_ms']),
+                    _ms2(row['zaqar_cpu_ms_per_call']),
+                    _pct(row['ws_cores']), _pct(row.get('redis_cores')),
+                    row['errors'], _times(gain.get('calls_per_s')),
+                    _times(gain.get('zaqar_cpu_ms_per_call'))))
+    return ['## Scale-out: 1 against %d Zaqar websocket servers, 1 against '
+            '%d pools' % (scale['websocket_servers'], scale.get('pools', 1)),
+            '',
+            'floor-ws on 2 websocket servers: caller and responder on '
+            'different servers; push on 2: the zaqar:// client on the first, '
+            'its RPC server on the second. On 2 pools, Zaqar placed each new '
+            'queue on either. Zaqar CPU: API, every websocket server, every '
+            'Redis. Websocket and Redis CPU: those servers together, share '
+            'of one core. "vs 1": against the row with 1 websocket server '
+            'and 1 pool.', ''] + _table(
+        ('system', 'callers', 'websocket servers', 'pools', 'calls/s',
+         'p50 ms', 'Zaqar CPU ms/call', 'websocket CPU', 'Redis CPU',
+         'errors', 'calls/s vs 1', 'Zaqar CPU/call vs 1'), out)
+
+
+def _ms2(value):
+    return '-' if value is None else '%.2f' % value
+
+
 def _profile(results):
     return profile.markdown(results.get('profile'))
 
@@ -442,7 +487,7 @@ def markdown(results):
     """The whole report."""
     lines = ['# zaqar:// benchmark', ''] + _machine(results)
     for part in (_targets, _floor, _calls, _casts, _ops, _idle, _sweep,
-                 _variant, _profile, _suite, _tuning):
+                 _variant, _scale, _profile, _suite, _tuning):
         lines += part(results)
     return '\n'.join(lines)
 

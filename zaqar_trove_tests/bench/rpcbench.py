@@ -76,16 +76,21 @@ def _meter(target, workers):
 
 
 class RpcSystem:
-    """RPC servers (worker processes) and a client on one transport."""
+    """RPC servers (worker processes) and a client on one transport.
 
-    def __init__(self, target, transport, count, log_dir):
+    ``client_url`` and ``server_url`` replace ``target.url(transport)``
+    for either side.
+    """
+
+    def __init__(self, target, transport, count, log_dir, client_url=None,
+                 server_url=None):
         self.transport = transport
         self.servers = count
         url = target.url(transport)
         topic = 'bench-call-%s' % uuid.uuid4().hex[:8]
-        self.workers = servers(url, topic, count, log_dir)
+        self.workers = servers(server_url or url, topic, count, log_dir)
         try:
-            self.client = Client(url, topic)
+            self.client = Client(client_url or url, topic)
         except Exception:
             spawn.stop_all(self.workers)
             raise

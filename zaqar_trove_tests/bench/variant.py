@@ -53,7 +53,7 @@ def configure(stack, setting):
         stack.write_state(data)
         bringup.write_files({stack.paths.zaqar_conf: configs.render_ini(
             configs.zaqar_sections(stack.paths, data['settings']))})
-    for name in ('zaqar', 'zaqar-websocket'):
+    for name in ['zaqar'] + configs.ws_services(data['settings']):
         stack.service(name).restart()
 
 

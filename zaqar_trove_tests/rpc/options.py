@@ -51,8 +51,11 @@ DRIVER_OPTS = [
                     'expires, signature); each grants the queue named in '
                     'its paths. Re-read when it changes.'),
     cfg.ListOpt('websocket_url', default=[],
-                help='Zaqar websocket endpoint(s), ws:// or wss://; '
-                     'several mean failover. Enables push delivery.'),
+                help='Zaqar websocket endpoint(s), ws:// or wss://. '
+                     'Several spread drivers over the servers: each driver '
+                     'starts at one chosen uniformly at random, then fails '
+                     'over along the list in order. Enables push '
+                     'delivery.'),
     cfg.StrOpt('delivery', default='auto', choices=('auto', 'push', 'poll'),
                help='push: websocket subscriptions wake the consumers; '
                     'poll: adaptive HTTP polling; auto: push when a '

@@ -32,6 +32,11 @@ connection's subscriptions (else Zaqar's notifier would post every
 message to the gone connection until they expire). Pings detect dead
 connections. Callbacks must be quick; they run in this thread.
 
+Several ``websocket_url``s: each driver starts at one chosen uniformly at
+random (``failover_order``), then fails over along the list in its order
+from there, wrapping around; so many guests and conductors spread over
+the websocket servers instead of all loading the first.
+
 Shared state: ``PushClient._lock`` guards ``_callbacks``, ``_sub_ids``,
 ``_ws``, ``_thread``, ``_connected_at`` and ``_suspect`` (consumers' threads
 subscribe, ask ``healthy`` and report lags; the push thread connects);
@@ -40,6 +45,7 @@ everything else of a connection is the push thread's own.
 
 import json
 import logging
+import random
 import ssl
 import threading
 import time
@@ -73,16 +79,33 @@ REAUTH_MIN = 10
 RECONNECT_JITTER = 0.5
 
 
+def failover_order(urls, rng=random):
+    """``urls`` rotated to start at one chosen uniformly by ``rng``.
+
+    The order after the start is the configured one, wrapping around:
+    ``[b, c, a]`` for ``[a, b, c]`` starting at ``b``.
+    """
+    urls = list(urls)
+    if len(urls) < 2:
+        return urls
+    start = rng.randrange(len(urls))
+    return urls[start:] + urls[:start]
+
+
 class PushClient:
     """Websocket subscriptions of one driver instance.
 
     :param connect: ``websocket.create_connection`` (or a fake).
     :param sleep: ``sleep(seconds)`` between connections, True if the
         client was closed meanwhile (default: wait for ``close``).
+    :param rng: chooses the first ``websocket_url`` (``failover_order``;
+        default the ``random`` module).
     """
 
-    def __init__(self, settings, auth, client_id, connect=None, sleep=None):
+    def __init__(self, settings, auth, client_id, connect=None, sleep=None,
+                 rng=None):
         self._settings = settings
+        self._rng = rng or random
         self._auth = auth
         self._client_id = client_id
         self._create_connection = connect or websocket.create_connection
@@ -179,7 +202,7 @@ class PushClient:
     # -- the push thread -------------------------------------------------
 
     def _run(self):
-        urls = self._settings.websocket_url
+        urls = failover_order(self._settings.websocket_url, self._rng)
         pauses = self._reconnect_pauses()
         attempt = 0
         failing = False

@@ -17,7 +17,7 @@ Order (things that do not depend on each other overlap)::
     epmd, redis  ->  rabbitmq (boots for ~8 s in the background)
     keystone/zaqar data: restored from the warm cache, or created by two
         setup processes running side by side
-    keystone, zaqar (gunicorn), zaqar websocket server
+    keystone, zaqar (gunicorn), zaqar websocket server(s)
     keystone ready -> projects, users, roles, catalog -> (cold) save cache
     zaqar, websocket, rabbitmq ready -> an authenticated Zaqar request
     tempest workspace (tempest init ran in the background) + tempest.conf
@@ -102,12 +102,14 @@ def _refuse_running(stack):
             where, ', '.join(alive), where))
 
 
-def _prepare_dirs(paths):
+def _prepare_dirs(paths, settings):
     for directory in paths.fresh_dirs():
         shutil.rmtree(directory, ignore_errors=True)
     for directory in paths.fresh_dirs() + paths.kept_dirs() + [
             paths.empty_conf_dir, paths.keystone_data, paths.zaqar_data,
-            paths.redis_data, paths.rabbit_etc, paths.rabbit_home]:
+            paths.rabbit_etc, paths.rabbit_home] + [
+            paths.redis_data_of(i)
+            for i in range(1, configs.pool_count(settings) + 1)]:
         os.makedirs(directory, mode=0o700, exist_ok=True)
 
 
@@ -118,13 +120,23 @@ def write_files(files):
             f.write(text)
 
 
-def _settings(secrets, zaqar_variants):
+def default_workers():
+    """Zaqar API gunicorn workers: ``$ZTT_ZAQAR_WORKERS``, else 3."""
+    return int(os.environ.get('ZTT_ZAQAR_WORKERS', 3))
+
+
+def _settings(secrets, zaqar_variants, zaqar_websockets, zaqar_workers,
+              zaqar_pools=1):
     return {
         'zaqar_variants': list(zaqar_variants),
-        'ports': ports.choose(configs.PORT_NAMES),
+        'zaqar_websockets': zaqar_websockets,
+        'zaqar_pools': zaqar_pools,
+        'ports': ports.choose(configs.port_names(zaqar_websockets,
+                                                 zaqar_pools)),
         'secrets': secrets,
         'region': configs.REGION,
-        'zaqar_workers': int(os.environ.get('ZTT_ZAQAR_WORKERS', 3)),
+        'zaqar_workers': (default_workers() if zaqar_workers is None
+                          else zaqar_workers),
         'zaqar_threads': int(os.environ.get('ZTT_ZAQAR_THREADS', 4)),
     }
 
@@ -171,6 +183,24 @@ def _tempest_init(paths):
                   paths.log('tempest-init'))
 
 
+def register_pools(settings, token):
+    """Register ``configs.pools`` with Zaqar (admin API), equal weights.
+
+    :returns: None if Zaqar took them all, else what went wrong.
+    """
+    for name, uri in configs.pools(settings):
+        resp = requests.put(
+            '%s/v2/pools/%s' % (configs.zaqar_url(settings), name),
+            json={'weight': 100, 'uri': uri, 'options': {}},
+            headers={'X-Auth-Token': token,
+                     'Client-ID': '3381af92-2b9e-11e3-b191-71861300734c'},
+            timeout=30)
+        if resp.status_code != 201:
+            return 'refused pool %s: %d %s' % (name, resp.status_code,
+                                               resp.text[:300])
+    return None
+
+
 def smoke(settings, token):
     """One authenticated Zaqar request: keystonemiddleware works.
 
@@ -200,15 +230,25 @@ class _Clock:
         self.echo('  %5.1f s  %s' % (elapsed, what))
 
 
-def up(stack, use_cache=True, echo=None, zaqar_variants=()):
+def up(stack, use_cache=True, echo=None, zaqar_variants=(),
+       zaqar_websockets=1, zaqar_workers=None, zaqar_pools=1):
     """Bring a new stack up in ``stack.paths``.
 
     :param use_cache: restore (or, cold, fill) the warm-start cache.
     :param echo: callable receiving one progress line at a time.
     :param zaqar_variants: opt-in Zaqar variant names (``variants``).
+    :param zaqar_websockets: how many Zaqar websocket servers (>= 1).
+    :param zaqar_workers: Zaqar API gunicorn workers (default
+        ``default_workers()``).
+    :param zaqar_pools: Redis servers; more than 1: Zaqar pools over them
+        (``[DEFAULT] pooling``, pools registered by ``register_pools``).
     :returns: ``{'warm': bool, 'seconds': float, 'steps': [...]}``.
     :raises StackAlreadyUp, StackBusy, MissingBinary, ServiceFailed:
     """
+    if zaqar_websockets < 1 or zaqar_pools < 1 or (
+            zaqar_workers is not None and zaqar_workers < 1):
+        raise ValueError('zaqar_websockets, zaqar_pools and zaqar_workers '
+                         'must be >= 1')
     paths = stack.paths
     clock = _Clock(echo)
     with stack.lock('bringing the stack up'):
@@ -219,8 +259,9 @@ def up(stack, use_cache=True, echo=None, zaqar_variants=()):
         cache = warm_cache.WarmCache() if use_cache else None
         warm = bool(cache and cache.exists())
         settings = _settings(cache.secrets() if warm
-                             else configs.new_secrets(), zaqar_variants)
-        _prepare_dirs(paths)
+                             else configs.new_secrets(), zaqar_variants,
+                             zaqar_websockets, zaqar_workers, zaqar_pools)
+        _prepare_dirs(paths, settings)
         write_files(configs.files(paths, settings))
         specs = services.build(paths, settings, programs)
         stack.write_state({
@@ -253,7 +294,8 @@ def _up(stack, settings, cache, warm, helpers, clock):
     init = _tempest_init(paths)
     if init:
         helpers.append(init)
-    start('epmd', 'redis')
+    redises = configs.redis_services(settings)
+    start('epmd', *redises)
     # rabbitmq would start an epmd of its own (which outlives it) if ours
     # did not answer yet.
     svc['epmd'].wait_ready()
@@ -272,8 +314,10 @@ def _up(stack, settings, cache, warm, helpers, clock):
             helper.wait()
         clock.mark('created keystone and zaqar data')
     start('keystone')
-    svc['redis'].wait_ready()
-    start('zaqar', 'zaqar-websocket')
+    for name in redises:
+        svc[name].wait_ready()
+    websockets = configs.ws_services(settings)
+    start('zaqar', *websockets)
     svc['keystone'].wait_ready()
     clock.mark('keystone ready')
     token = identity.ensure(settings)
@@ -281,12 +325,16 @@ def _up(stack, settings, cache, warm, helpers, clock):
     if cache and not warm:
         cache.save(paths, settings['secrets'])
         clock.mark('saved the warm-start cache in %s' % cache.dir)
-    for name in ('zaqar', 'zaqar-websocket'):
+    for name in ['zaqar'] + websockets:
         svc[name].wait_ready()
-    problem = smoke(settings, token)
+    problem = register_pools(settings, token) or smoke(settings, token)
     if problem:
         raise svc['zaqar'].failure(problem)
-    clock.mark('zaqar and its websocket server ready')
+    if len(redises) > 1:
+        clock.mark('zaqar pools registered: %s' % ', '.join(
+            name for name, _uri in configs.pools(settings)))
+    clock.mark('zaqar and its %d websocket server%s ready' % (
+        len(websockets), 's' if len(websockets) > 1 else ''))
     svc['rabbitmq'].wait_ready()
     clock.mark('rabbitmq ready')
     if init:

@@ -15,6 +15,8 @@
 ::
 
     zaqar-trove-tests stack up [--state-dir D] [--no-cache]
+                               [--zaqar-workers N] [--zaqar-websockets M]
+                               [--zaqar-pools P] [--zaqar-variant NAME[,NAME]]
     zaqar-trove-tests stack down [--state-dir D]
     zaqar-trove-tests stack status [--state-dir D]
     zaqar-trove-tests run [--state-dir D] [--concurrency N]
@@ -50,6 +52,17 @@ def _variants(text):
         raise argparse.ArgumentTypeError(str(exc))
 
 
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError('%r is not a whole number >= 1'
+                                         % text)
+    return value
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog='zaqar-trove-tests', allow_abbrev=False,
@@ -67,6 +80,21 @@ def _parser():
                        help='opt-in Zaqar variants, for measuring (up '
                             'only; known: %s)' % ', '.join(
                                 sorted(variants.VARIANTS)))
+    stack.add_argument('--zaqar-workers', type=_positive, default=None,
+                       metavar='N',
+                       help='Zaqar API gunicorn workers (up only; default '
+                            '$ZTT_ZAQAR_WORKERS, else 3)')
+    stack.add_argument('--zaqar-websockets', type=_positive, default=1,
+                       metavar='M',
+                       help='Zaqar websocket servers, services '
+                            'zaqar-websocket, zaqar-websocket-2... (up '
+                            'only; default 1); the zaqar:// URL lists them '
+                            'all')
+    stack.add_argument('--zaqar-pools', type=_positive, default=1,
+                       metavar='P',
+                       help='Redis servers (redis, redis-2...); more than 1: '
+                            "Zaqar's pooling over them, one pool each, equal "
+                            'weights (up only; default 1, no pooling)')
     run = commands.add_parser(
         'run', allow_abbrev=False,
         help='run the tempest suite on the stack (brought up and down if '
@@ -98,26 +126,30 @@ def _status(stack):
     chosen = data.get('settings', {}).get('zaqar_variants')
     if chosen:
         print('Zaqar variant (not stock): %s' % variants.describe(chosen))
-    print('%-16s %7s  %-34s %s' % ('SERVICE', 'PID', 'PORTS', 'STATE'))
+    print('%-18s %7s  %-34s %s' % ('SERVICE', 'PID', 'PORTS', 'STATE'))
     for st in stack.status():
         ports = ' '.join('%s=%d' % kv for kv in st['ports'].items())
         state = ('running' if st['running'] else 'not running') + (
             ', listening' if st['listening'] else '')
-        print('%-16s %7s  %-34s %s' % (st['name'], st['pid'] or '-', ports,
+        print('%-18s %7s  %-34s %s' % (st['name'], st['pid'] or '-', ports,
                                        state))
     settings = data.get('settings')
     if settings:
-        print('identity: %s  messaging: %s  websocket: %s' % (
+        print('identity: %s  messaging: %s (%s workers)  websocket: %s' % (
             configs.keystone_url(settings), configs.zaqar_url(settings),
-            configs.zaqar_ws_url(settings)))
+            settings.get('zaqar_workers', '?'),
+            ' '.join(configs.zaqar_ws_urls(settings))))
     print('tempest.conf: %s (admin credentials in [auth])'
           % stack.tempest_conf)
     return 0 if stack.is_up() else 1
 
 
-def _up(stack, use_cache, zaqar_variants):
+def _up(stack, use_cache, zaqar_variants, zaqar_websockets=1,
+        zaqar_workers=None, zaqar_pools=1):
     result = bringup.up(stack, use_cache=use_cache, echo=print,
-                        zaqar_variants=zaqar_variants)
+                        zaqar_variants=zaqar_variants,
+                        zaqar_websockets=zaqar_websockets,
+                        zaqar_workers=zaqar_workers, zaqar_pools=zaqar_pools)
     print('stack up in %.1f s (%s start)' % (
         result['seconds'], 'warm' if result['warm'] else 'cold'))
     _status(stack)
@@ -148,7 +180,9 @@ def main(argv=None):
                                    use_cache=not args.no_cache,
                                    suite=args.suite)
         if args.action == 'up':
-            return _up(stack, not args.no_cache, args.zaqar_variant)
+            return _up(stack, not args.no_cache, args.zaqar_variant,
+                       args.zaqar_websockets, args.zaqar_workers,
+                       args.zaqar_pools)
         if args.action == 'down':
             return _down(stack)
         return _status(stack)

@@ -13,7 +13,10 @@
 """Every configuration file of the stack, rendered from one settings dict.
 
 ``settings`` holds ``ports`` (name -> port), ``secrets`` (name -> string),
-``region``, ``zaqar_workers``/``zaqar_threads`` and ``zaqar_variants``;
+``region``, ``zaqar_workers``/``zaqar_threads``, ``zaqar_websockets`` (how
+many websocket servers, 1 when absent), ``zaqar_pools`` (1 when absent:
+one Redis, no pooling; more: Zaqar pools over that many Redis servers)
+and ``zaqar_variants``;
 ``paths`` is a ``paths.Paths``. Nothing here touches a service: the
 functions return text, so they are tested without one.
 """
@@ -37,6 +40,8 @@ RABBIT_NODE = 'ztt@localhost'
 #: Ports every stack needs, in the order they are chosen.
 PORT_NAMES = ('redis', 'epmd', 'rabbit', 'rabbit_dist', 'keystone', 'zaqar',
               'zaqar_ws', 'zaqar_notify')
+#: The first websocket server; the others are ``zaqar-websocket-2``...
+WS_SERVICE = 'zaqar-websocket'
 SECRET_NAMES = ('admin_password', 'zaqar_password', 'rpc_password',
                 'rabbit_password', 'signed_url_key')
 
@@ -65,6 +70,53 @@ def new_secrets():
     return {name: _secrets.token_hex(16) for name in SECRET_NAMES}
 
 
+def ws_count(settings):
+    """How many Zaqar websocket servers ``settings`` runs (at least 1)."""
+    return max(1, int(settings.get('zaqar_websockets', 1)))
+
+
+def ws_service(index):
+    """Service name of websocket server ``index`` (1-based)."""
+    return WS_SERVICE if index == 1 else '%s-%d' % (WS_SERVICE, index)
+
+
+def ws_services(settings):
+    """Service names of every websocket server, the first first."""
+    return [ws_service(i) for i in range(1, ws_count(settings) + 1)]
+
+
+def ws_port_names(index):
+    """``(websocket, notification)`` port names of server ``index``."""
+    if index == 1:
+        return 'zaqar_ws', 'zaqar_notify'
+    return 'zaqar_ws_%d' % index, 'zaqar_notify_%d' % index
+
+
+def pool_count(settings):
+    """How many Redis servers (Zaqar pools when more than 1)."""
+    return max(1, int(settings.get('zaqar_pools', 1)))
+
+
+def redis_service(index):
+    """Service (and port) name of Redis server ``index`` (1-based)."""
+    return 'redis' if index == 1 else 'redis-%d' % index
+
+
+def redis_services(settings):
+    return [redis_service(i) for i in range(1, pool_count(settings) + 1)]
+
+
+def port_names(websockets=1, pools=1):
+    """``PORT_NAMES`` and those of more websocket and Redis servers.
+
+    Websocket servers 2..``websockets``, Redis servers 2..``pools``.
+    """
+    extra = tuple(name for i in range(2, websockets + 1)
+                  for name in ws_port_names(i))
+    extra += tuple(redis_service(i) for i in range(2, pools + 1))
+    return PORT_NAMES + extra
+
+
 def keystone_url(settings):
     return 'http://%s:%d/v3' % (HOST, settings['ports']['keystone'])
 
@@ -73,12 +125,30 @@ def zaqar_url(settings):
     return 'http://%s:%d' % (HOST, settings['ports']['zaqar'])
 
 
-def zaqar_ws_url(settings):
-    return 'ws://%s:%d' % (HOST, settings['ports']['zaqar_ws'])
+def zaqar_ws_url(settings, index=1):
+    """URL of websocket server ``index`` (the first by default)."""
+    return 'ws://%s:%d' % (HOST, settings['ports'][ws_port_names(index)[0]])
 
 
-def redis_url(settings):
-    return 'redis://%s:%d' % (HOST, settings['ports']['redis'])
+def zaqar_ws_urls(settings):
+    """URLs of every websocket server, the first first."""
+    return [zaqar_ws_url(settings, i)
+            for i in range(1, ws_count(settings) + 1)]
+
+
+def redis_url(settings, index=1):
+    return 'redis://%s:%d' % (HOST, settings['ports'][redis_service(index)])
+
+
+def pools(settings):
+    """``[(name, uri)]`` of the Zaqar pools ``up`` registers.
+
+    None without pooling (one Redis).
+    """
+    if pool_count(settings) < 2:
+        return []
+    return [('pool-%d' % i, redis_url(settings, i))
+            for i in range(1, pool_count(settings) + 1)]
 
 
 def rabbit_transport_url(settings):
@@ -90,19 +160,24 @@ def rabbit_transport_url(settings):
 
 
 def zaqar_transport_url(settings):
-    """The ``zaqar://`` URL of the ``rpc`` user, as the driver parses it."""
+    """The ``zaqar://`` URL of the ``rpc`` user, as the driver parses it.
+
+    ``websocket_url`` lists every websocket server (comma-separated): each
+    driver starts at a random one (``rpc.push``).
+    """
     query = [
         ('auth_url', keystone_url(settings)),
         ('project_name', RPC_PROJECT),
         ('user_domain_name', DOMAIN),
         ('project_domain_name', DOMAIN),
-        ('websocket_url', zaqar_ws_url(settings)),
+        ('websocket_url', ','.join(zaqar_ws_urls(settings))),
     ]
     return 'zaqar://%s:%s@%s:%d/?%s' % (
         parse.quote(RPC_USER, safe=''),
         parse.quote(settings['secrets']['rpc_password'], safe=''),
         HOST, settings['ports']['zaqar'],
-        '&'.join('%s=%s' % (k, parse.quote(v, safe=':/')) for k, v in query))
+        '&'.join('%s=%s' % (k, parse.quote(v, safe=':/,'))
+                 for k, v in query))
 
 
 def _value(value):
@@ -184,8 +259,11 @@ def _stock_zaqar_sections(paths, settings):
     ports = settings['ports']
     return {
         # admin_mode serves GET /v2/health (policy: admin role only).
+        # pooling: queues placed over the Redis pools ``up`` registers
+        # (``pools``) by Zaqar's catalog in the management store.
         'DEFAULT': {'debug': False, 'auth_strategy': 'keystone',
-                    'admin_mode': True, 'pooling': False},
+                    'admin_mode': True,
+                    'pooling': pool_count(settings) > 1},
         'drivers': {'transport': 'wsgi', 'message_store': 'redis',
                     'management_store': 'sqlalchemy'},
         'drivers:message_store:redis': {'uri': redis_url(settings)},
@@ -228,21 +306,32 @@ def _stock_zaqar_sections(paths, settings):
     }
 
 
-def zaqar_ws_sections(paths, settings):
-    """Loaded after zaqar.conf by the websocket server."""
-    return {'drivers': {'transport': 'websocket'}}
+def zaqar_ws_sections(paths, settings, index=1):
+    """Loaded after zaqar.conf by websocket server ``index``.
+
+    The first uses zaqar.conf's ports; the others get their own websocket
+    and notification ports (each server's subscriptions name its own
+    notification port, where the API posts their webhooks).
+    """
+    sections = {'drivers': {'transport': 'websocket'}}
+    if index != 1:
+        ws, notify = ws_port_names(index)
+        sections['drivers:transport:websocket'] = {
+            'port': settings['ports'][ws],
+            'notification_port': settings['ports'][notify]}
+    return sections
 
 
-def redis_conf(paths, settings):
+def redis_conf(paths, settings, index=1):
     lines = [
         '# ' + _HEADER,
         'bind %s' % HOST,
-        'port %d' % settings['ports']['redis'],
+        'port %d' % settings['ports'][redis_service(index)],
         'protected-mode yes',
         'daemonize no',
         'supervised no',
         'logfile ""',
-        'dir %s' % paths.redis_data,
+        'dir %s' % paths.redis_data_of(index),
         # Replies are sent after the AOF write: a killed redis loses
         # nothing it acknowledged (a killed machine may lose ~1 s).
         'appendonly yes',
@@ -363,9 +452,12 @@ def files(paths, settings):
     out = {
         paths.keystone_conf: render_ini(keystone_sections(paths, settings)),
         paths.zaqar_conf: render_ini(zaqar_sections(paths, settings)),
-        paths.zaqar_ws_conf: render_ini(zaqar_ws_sections(paths, settings)),
-        paths.redis_conf: redis_conf(paths, settings),
     }
+    out.update((paths.redis_conf_of(i), redis_conf(paths, settings, i))
+               for i in range(1, pool_count(settings) + 1))
+    out.update((paths.zaqar_ws_conf_of(i),
+                render_ini(zaqar_ws_sections(paths, settings, i)))
+               for i in range(1, ws_count(settings) + 1))
     out.update(rabbit_files(paths, settings))
     return out
 

@@ -56,8 +56,20 @@ WS_ACTIONS = frozenset((
     'flavor_list', 'flavor_get', 'flavor_update', 'flavor_delete',
     'connect', 'webhook', 'push', 'push_dropped'))
 OTHER = 'other'
-#: The groups a benchmark reports, by the stack service counting them.
+#: The groups a benchmark reports, by the stack service counting them;
+#: websocket servers 2.. (``zaqar-websocket-2``...) count as the first
+#: (``group``).
 GROUPS = {'zaqar': 'http', 'zaqar-websocket': 'websocket'}
+
+
+def group(service):
+    """The group of ``service``'s counts; itself outside ``GROUPS``."""
+    if service in GROUPS:
+        return GROUPS[service]
+    base, _, index = service.rpartition('-')
+    if base in GROUPS and index.isdigit():
+        return GROUPS[base]
+    return service
 
 
 def _version(segment):
@@ -125,12 +137,13 @@ def by_group(snapshots):
     """Sum per-process counts into ``{group: {kind: n}}``.
 
     :param snapshots: ``[{'service': name, 'counts': {kind: n}}]``; a
-        service outside ``GROUPS`` is its own group.
+        service outside ``GROUPS`` (and not numbered after one) is its own
+        group.
     """
     out = {}
     for snap in snapshots:
-        group = GROUPS.get(snap['service'], snap['service'])
-        out[group] = add(out.get(group, {}), snap['counts'])
+        name = group(snap['service'])
+        out[name] = add(out.get(name, {}), snap['counts'])
     return out
 
 

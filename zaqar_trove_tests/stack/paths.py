@@ -65,6 +65,24 @@ class Paths:
         self.tempest_workspaces = os.path.join(self.etc,
                                                'tempest-workspace.yaml')
 
+    def zaqar_ws_conf_of(self, index):
+        """Conf file of websocket server ``index`` (1: zaqar_ws_conf)."""
+        if index == 1:
+            return self.zaqar_ws_conf
+        return os.path.join(self.etc, 'zaqar-websocket-%d.conf' % index)
+
+    def redis_conf_of(self, index):
+        """Conf file of Redis server ``index`` (1: redis_conf)."""
+        if index == 1:
+            return self.redis_conf
+        return os.path.join(self.etc, 'redis-%d.conf' % index)
+
+    def redis_data_of(self, index):
+        """Data directory of Redis server ``index`` (1: redis_data)."""
+        if index == 1:
+            return self.redis_data
+        return os.path.join(self.data, 'redis-%d' % index)
+
     def log(self, name):
         """Log file of a service or a setup step."""
         return os.path.join(self.logs, '%s.log' % name)

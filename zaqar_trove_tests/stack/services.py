@@ -25,7 +25,8 @@ import sys
 
 from zaqar_trove_tests.stack import configs
 
-#: Start order; ``down`` stops in reverse.
+#: Start order; ``down`` stops in reverse. Websocket servers 2.. follow
+#: ``zaqar-websocket`` (``configs.ws_services``).
 ORDER = ('epmd', 'redis', 'rabbitmq', 'keystone', 'zaqar', 'zaqar-websocket')
 
 _PY_ENV = {'PYTHONUNBUFFERED': '1',
@@ -95,14 +96,34 @@ def build(paths, settings, programs):
               env=dict(_PY_ENV, ZTT_ZAQAR_CONFIG=paths.zaqar_conf,
                        ZTT_OPS_DIR=paths.zaqar_ops),
               ready_timeout=90),
-        _spec(paths, 'zaqar-websocket',
-              [sys.executable, '-m', 'zaqar_trove_tests.stack.zaqar_ws'],
-              {'websocket': ports['zaqar_ws'],
-               'notification': ports['zaqar_notify']},
-              {'type': 'tcp'},
-              env=dict(_PY_ENV, ZTT_OPS_DIR=paths.zaqar_ops,
-                       ZTT_ZAQAR_CONFIG=os.pathsep.join(
-                           [paths.zaqar_conf, paths.zaqar_ws_conf])),
-              ready_timeout=90),
     ]
+    specs[2:2] = [_redis(paths, i, ports, programs)
+                  for i in range(2, configs.pool_count(settings) + 1)]
+    specs += [_websocket(paths, settings, i)
+              for i in range(1, configs.ws_count(settings) + 1)]
     return {spec['name']: spec for spec in specs}
+
+
+def _redis(paths, index, ports, programs):
+    """Redis server ``index`` (2..): a Zaqar pool's store."""
+    name = configs.redis_service(index)
+    return _spec(paths, name,
+                 [programs['redis-server'], paths.redis_conf_of(index)],
+                 {'redis': ports[name]}, {'type': 'redis'},
+                 ready_timeout=20)
+
+
+def _websocket(paths, settings, index):
+    """Websocket server ``index``: zaqar.conf, then its own small file."""
+    name = configs.ws_service(index)
+    ws, notify = configs.ws_port_names(index)
+    return _spec(
+        paths, name,
+        [sys.executable, '-m', 'zaqar_trove_tests.stack.zaqar_ws', name],
+        {'websocket': settings['ports'][ws],
+         'notification': settings['ports'][notify]},
+        {'type': 'tcp'},
+        env=dict(_PY_ENV, ZTT_OPS_DIR=paths.zaqar_ops,
+                 ZTT_ZAQAR_CONFIG=os.pathsep.join(
+                     [paths.zaqar_conf, paths.zaqar_ws_conf_of(index)])),
+        ready_timeout=90)

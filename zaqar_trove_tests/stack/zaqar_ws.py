@@ -12,11 +12,15 @@
 
 """Zaqar's websocket server with our configuration files.
 
-Run as ``python -m zaqar_trove_tests.stack.zaqar_ws``; the files in
+Run as ``python -m zaqar_trove_tests.stack.zaqar_ws [SERVICE]`` (the
+stack service name it counts its operations as, ``zaqar-websocket`` by
+default; ``zaqar-websocket-2``... for the others); the files in
 ``$ZTT_ZAQAR_CONFIG`` set ``[drivers] transport = websocket``. Frames,
 connections and notification webhooks are counted (``opcounter``:
 harness instrumentation for the benchmark).
 """
+
+import sys
 
 from zaqar import bootstrap
 
@@ -24,11 +28,13 @@ from zaqar_trove_tests.stack import opcounter
 from zaqar_trove_tests.stack import zaqar_app
 
 
-def main():
-    counter = opcounter.Counter('zaqar-websocket')
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    name = argv[0] if argv else 'zaqar-websocket'
+    counter = opcounter.Counter(name)
     opcounter.install_websocket(counter)
     counter.start()
-    bootstrap.Bootstrap(zaqar_app.load_conf('zaqar-websocket')).run()
+    bootstrap.Bootstrap(zaqar_app.load_conf(name)).run()
 
 
 if __name__ == '__main__':

@@ -13,7 +13,9 @@
 
 """The push client's connection life against a scripted websocket server."""
 
+import collections
 import json
+import random
 import threading
 import time
 
@@ -55,6 +57,46 @@ class ExpiringAuth(auth.TokenAuth):
 
     def expires_at(self):
         return self.fetched + self.life
+
+
+class _FixedStart:
+    """A ``random`` stand-in whose ``randrange`` returns ``start``."""
+
+    def __init__(self, start):
+        self.start = start
+        self.asked = []
+
+    def randrange(self, n):
+        self.asked.append(n)
+        return self.start
+
+
+class TestFailoverOrder(testtools.TestCase):
+
+    def test_rotates_to_the_chosen_start(self):
+        rng = _FixedStart(1)
+        self.assertEqual(['b', 'c', 'a'],
+                         push.failover_order(['a', 'b', 'c'], rng))
+        self.assertEqual([3], rng.asked)
+
+    def test_start_zero_is_the_configured_order(self):
+        self.assertEqual(['a', 'b'],
+                         push.failover_order(['a', 'b'], _FixedStart(0)))
+
+    def test_one_url_or_none_asks_no_random(self):
+        rng = _FixedStart(5)
+        self.assertEqual(['a'], push.failover_order(['a'], rng))
+        self.assertEqual([], push.failover_order([], rng))
+        self.assertEqual([], rng.asked)
+
+    def test_every_start_is_chosen_uniformly(self):
+        rng = random.Random(14)
+        firsts = collections.Counter(
+            push.failover_order(['a', 'b', 'c'], rng)[0]
+            for _ in range(3000))
+        self.assertEqual({'a', 'b', 'c'}, set(firsts))
+        for n in firsts.values():
+            self.assertTrue(850 < n < 1150, firsts)
 
 
 class TestPushConnection(testtools.TestCase):
@@ -164,6 +206,8 @@ class TestReconnectBackoff(testtools.TestCase):
     the pauses and closes the client when the script is played.
     """
 
+    start = 0
+
     def _play(self, *script):
         self.useFixture(fixtures.FakeLogger())
         settings = fakes.make_settings(
@@ -188,7 +232,8 @@ class TestReconnectBackoff(testtools.TestCase):
             return not script
 
         client = push.PushClient(settings, auth.make(settings), 'c',
-                                 connect=connect, sleep=sleep)
+                                 connect=connect, sleep=sleep,
+                                 rng=_FixedStart(self.start))
         self.addCleanup(client.close)
         client.subscribe('q', self.pushed.append)
         self.assertTrue(done.wait(30), 'the script was not played')
@@ -208,6 +253,12 @@ class TestReconnectBackoff(testtools.TestCase):
                          self.urls)
         # Each failure wakes the consumer: it polls meanwhile.
         self.assertEqual([None] * 6, self.pushed)
+
+    def test_a_random_start_keeps_the_failover_order(self):
+        self.start = 1
+        self._play(*[ConnectionRefusedError()] * 3)
+        self.assertEqual(['ws://127.0.0.1:2', 'ws://127.0.0.1:1',
+                          'ws://127.0.0.1:2'], self.urls)
 
     def test_a_connection_that_worked_starts_the_backoff_again(self):
         ws = _ClosingWs()

@@ -289,3 +289,104 @@ class TestTempestConf(testtools.TestCase):
                          self.conf['DEFAULT']['log_dir'])
         self.assertEqual('/srv/state/tempest/etc/tempest.conf',
                          self.paths.tempest_conf)
+
+
+def two_websockets():
+    s = settings()
+    s['zaqar_websockets'] = 2
+    s['ports'].update(zaqar_ws_2=20009, zaqar_notify_2=20010)
+    return s
+
+
+class _AtSrvState(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.paths = stack_paths.Paths('/srv/state')
+
+
+class TestWebsocketServers(_AtSrvState):
+
+    def test_one_server_without_the_setting(self):
+        self.assertEqual(1, configs.ws_count(settings()))
+        self.assertEqual(['zaqar-websocket'],
+                         configs.ws_services(settings()))
+        self.assertEqual(configs.PORT_NAMES, configs.port_names(1))
+
+    def test_each_more_server_gets_two_ports_and_a_name(self):
+        self.assertEqual(configs.PORT_NAMES + (
+            'zaqar_ws_2', 'zaqar_notify_2', 'zaqar_ws_3', 'zaqar_notify_3'),
+            configs.port_names(3))
+        self.assertEqual(['zaqar-websocket', 'zaqar-websocket-2'],
+                         configs.ws_services(two_websockets()))
+
+    def test_transport_url_lists_every_websocket_server(self):
+        url = configs.zaqar_transport_url(two_websockets())
+        self.assertTrue(url.endswith(
+            '&websocket_url=ws://127.0.0.1:20007,ws://127.0.0.1:20009'),
+            url)
+        tempest = parse(configs.render_ini(configs.tempest_sections(
+            self.paths, two_websockets())))
+        self.assertEqual(url, tempest['zaqar_trove']['zaqar_transport_url'])
+
+    def test_the_driver_reads_both_urls(self):
+        from oslo_config import cfg
+        import oslo_messaging as om
+
+        from zaqar_trove_tests.rpc import options
+        from zaqar_trove_tests.rpc import settings as rpc_settings
+        conf = cfg.ConfigOpts()
+        conf([])
+        conf.register_opts(options.all_opts(), group=options.GROUP)
+        url = om.TransportURL.parse(
+            conf, configs.zaqar_transport_url(two_websockets()))
+        self.assertEqual(['ws://127.0.0.1:20007', 'ws://127.0.0.1:20009'],
+                         rpc_settings.from_url(conf, url).websocket_url)
+
+    def test_each_server_has_its_own_conf_file(self):
+        files = configs.files(self.paths, two_websockets())
+        first = parse(files['/srv/state/etc/zaqar-websocket.conf'])
+        self.assertEqual(['drivers'], first.sections())
+        second = parse(files['/srv/state/etc/zaqar-websocket-2.conf'])
+        self.assertEqual({'transport': 'websocket'},
+                         dict(second['drivers']))
+        self.assertEqual({'port': '20009', 'notification_port': '20010'},
+                         dict(second['drivers:transport:websocket']))
+
+    def test_the_catalog_names_the_first(self):
+        self.assertEqual(
+            ('messaging-websocket', 'zaqar-websocket',
+             'ws://127.0.0.1:20007'), configs.catalog(two_websockets())[-1])
+
+
+def two_pools():
+    s = settings()
+    s['zaqar_pools'] = 2
+    s['ports']['redis-2'] = 20011
+    return s
+
+
+class TestPools(_AtSrvState):
+
+    def test_no_pooling_by_default(self):
+        self.assertEqual([], configs.pools(settings()))
+        self.assertEqual(['redis'], configs.redis_services(settings()))
+        conf = parse(configs.files(self.paths, settings())[
+            self.paths.zaqar_conf])
+        self.assertEqual('false', conf['DEFAULT']['pooling'])
+
+    def test_a_pool_per_redis_server(self):
+        self.assertEqual(configs.PORT_NAMES + ('redis-2',),
+                         configs.port_names(1, 2))
+        self.assertEqual([('pool-1', 'redis://127.0.0.1:20001'),
+                          ('pool-2', 'redis://127.0.0.1:20011')],
+                         configs.pools(two_pools()))
+
+    def test_pooling_on_and_each_redis_its_own_port_and_dir(self):
+        files = configs.files(self.paths, two_pools())
+        conf = parse(files[self.paths.zaqar_conf])
+        self.assertEqual('true', conf['DEFAULT']['pooling'])
+        second = files['/srv/state/etc/redis-2.conf']
+        self.assertIn('\nport 20011\n', second)
+        self.assertIn('\ndir /srv/state/data/redis-2\n', second)
+        self.assertIn('\nport 20001\n', files[self.paths.redis_conf])

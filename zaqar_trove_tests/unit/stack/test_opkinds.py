@@ -94,6 +94,19 @@ class TestCounts(testtools.TestCase):
                                                 'PUT queue': 1}},
                 {'service': 'zaqar-websocket', 'counts': {'push': 2}}]))
 
+    def test_every_websocket_server_counts_as_websocket(self):
+        self.assertEqual('websocket', opkinds.group('zaqar-websocket-2'))
+        self.assertEqual('websocket', opkinds.group('zaqar-websocket-12'))
+        self.assertEqual('http', opkinds.group('zaqar'))
+        self.assertEqual('zaqar-websocket-x',
+                         opkinds.group('zaqar-websocket-x'))
+        self.assertEqual('redis', opkinds.group('redis'))
+        self.assertEqual(
+            {'websocket': {'push': 5}},
+            opkinds.by_group([
+                {'service': 'zaqar-websocket', 'counts': {'push': 2}},
+                {'service': 'zaqar-websocket-2', 'counts': {'push': 3}}]))
+
     def test_group_diff_and_add(self):
         before = {'http': {'POST messages': 1}}
         after = {'http': {'POST messages': 5}, 'websocket': {'push': 2}}
