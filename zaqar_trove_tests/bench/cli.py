@@ -20,7 +20,8 @@ and ``.png`` to ``--out`` (default ``./reports/bench``). Stages:
 
 - ``floor``: Zaqar's primitives, one request at a time;
 - ``calls``: call() latency and calls/s per transport, servers, callers,
-  and the floor call, taking turns (``rpcbench.interleaved``);
+  and the floor call, taking turns (``rpcbench.interleaved``; polling in
+  a pass of its own, after the others);
 - ``casts``: cast throughput, sent and received, and the cast floor;
 - ``idle``: idle guests (push and poll steps), after a no-guest baseline;
 - ``sweep``: Zaqar API workers x threads (only on a stack it started);
@@ -160,15 +161,30 @@ def _floor(target, args, log_dir, echo):
     return {'primitives': prims}
 
 
+#: Transports measured in a pass of their own, after the others: a polling
+#: server reads hot for a while after its turn, and its reads would load
+#: the next system's cells (the floor's most of all).
+LATER = ('poll',)
+
+
 def _calls(target, args, log_dir, echo):
-    """The floor calls and every transport, interleaved (see rpcbench)."""
+    """Floors and transports interleaved (rpcbench), then ``LATER``'s."""
+    first = [t for t in args.transports if t not in LATER]
+    later = [t for t in args.transports if t in LATER]
+    cells = _interleaved(target, args, log_dir, echo, args.floors, first)
+    if later:
+        cells += _interleaved(target, args, log_dir, echo, (), later)
+    return cells
+
+
+def _interleaved(target, args, log_dir, echo, floors, transports):
     systems = []
     try:
-        for name in args.floors:
+        for name in floors:
             if name in CALL_FLOORS:
                 systems.append(floor.PingPong(target, log_dir,
                                               **CALL_FLOORS[name]))
-        for transport in args.transports:
+        for transport in transports:
             for count in args.servers:
                 systems.append(rpcbench.RpcSystem(target, transport, count,
                                                   log_dir))
