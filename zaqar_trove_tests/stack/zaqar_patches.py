@@ -14,8 +14,8 @@
 
 Applied by ``zaqar_app.load_conf`` in the Zaqar processes of a stack whose
 zaqar.conf names the variant, before Zaqar builds anything. Each keeps
-Zaqar's behaviour and changes only its cost; each is what we propose to
-Zaqar (README, Findings ``zaqar-floor-variants``).
+Zaqar's behaviour and changes only its cost, measured by the bench's
+``variant`` stage (README, Findings ``zaqar-floor-variants``).
 """
 
 import http.cookiejar
