@@ -19,19 +19,21 @@ each claim one. A server remembers the ids it ran (``RecentIds``, the
 same server drops a second copy at once). A server that claims a marked
 request it has not seen asks the topic's other servers on the topic's
 fanout queue, which they all observe (``query``); a server that ran that
-id answers there (``done``); the asker runs the request only if no answer
-came within the window: two poll intervals of a fanout reader plus
-``MARGIN`` (4 s with the defaults). Nothing is written unless a post was
-repeated.
+id answers there (``done``), also when it runs that id only after the
+query came (the other copy was claimed and queried first); the asker
+runs the request only if no answer came within the window: two poll
+intervals of a fanout reader plus ``MARGIN`` (4 s with the defaults).
+Nothing is written unless a post was repeated.
 
 The window is the limit: a server that ran the first copy and then died,
 or could not reach Zaqar for the window, does not answer, and the copy
 runs again (as any retried publish may with RabbitMQ). A queried request
 has left its queue (RPC acknowledges before dispatch): if the asking
 server dies within the window it is lost, as an acknowledged request
-whose server dies. Memory is bounded: ``RecentIds`` of 8,192 ids each
-(for ten minutes at most), at most ``MAX_WAITING`` requests waiting (more
-run at once).
+whose server dies. Two marked copies claimed by two servers (a post
+repeated twice, both stored) both run. Memory is bounded: ``RecentIds``
+of 8,192 ids each (for ten minutes at most), at most ``MAX_WAITING``
+requests waiting (more run at once).
 
 Used by one listener, in its poll thread only.
 """
@@ -65,11 +67,16 @@ class Duplicates:
         self._window = window
         self._ran = zincoming.RecentIds()
         self._ran_elsewhere = zincoming.RecentIds()
+        self._asked = zincoming.RecentIds()
         self._waiting = collections.deque()
 
     def ran(self, envelope_id):
         """This server runs ``envelope_id`` now."""
         self._ran.add(envelope_id)
+        if envelope_id in self._asked:
+            # Asked before it ran here (the other copy was claimed and
+            # queried first): the asker still waits for this answer.
+            self._send(envelope.done(envelope_id))
 
     def hold(self, body, item, now=None):
         """Keep ``item`` (a marked request) until the others answered.
@@ -92,6 +99,8 @@ class Duplicates:
             self._ran_elsewhere.add(body['x'])
         elif body['x'] in self._ran:
             self._send(envelope.done(body['x']))
+        else:
+            self._asked.add(body['x'])
 
     @property
     def waiting(self):

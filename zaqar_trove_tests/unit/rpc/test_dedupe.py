@@ -66,6 +66,27 @@ class TestDuplicates(testtools.TestCase):
         self.assertEqual([('dn', ran)],
                          [(b['k'], b['x']) for b in self.posted])
 
+    def test_a_query_before_it_ran_here_is_answered_when_it_runs(self):
+        # The unmarked first copy is claimed here while the marked second
+        # copy, claimed by another server, is queried first.
+        first = envelope.new_id()
+        self.dupes.on_fanout(envelope.query(first))
+        self.assertEqual([], self.posted)
+        self.dupes.ran(first)
+        self.assertEqual([('dn', first)],
+                         [(b['k'], b['x']) for b in self.posted])
+
+    def test_both_copies_here_run_once(self):
+        # The marked copy waits; its own query comes back; the unmarked
+        # copy runs here: the answer drops the waiting copy.
+        body = _marked()
+        self.dupes.hold(body, 'copy', now=100.0)
+        self.dupes.on_fanout(self.posted[-1])
+        self.dupes.ran(body['id'])
+        self.dupes.on_fanout(self.posted[-1])
+        self.assertEqual('dn', self.posted[-1]['k'])
+        self.assertEqual([], self.dupes.due(now=200.0))
+
     def test_without_a_fanout_queue_or_a_working_one_it_runs_at_once(self):
         self.assertFalse(dedupe.Duplicates(None, 4.0).hold(_marked(), 'i'))
 
