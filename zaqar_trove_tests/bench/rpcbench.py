@@ -206,6 +206,34 @@ def _ops(ops, n):
         per['total'].get('http', 0.0), per['total'].get('websocket', 0.0))
 
 
+def merge_cells(cells, fields):
+    """Cells of several rounds merged per value of ``fields``, sorted.
+
+    Each row: the ``fields``, ``calls``, ``errors``, ``wall_s``,
+    ``calls_per_s``, ``p50_ms`` and ``cpu_s`` (CPU seconds per service).
+    """
+    rows = {}
+    for cell in cells:
+        key = tuple(cell[name] for name in fields)
+        row = rows.setdefault(key, dict(zip(fields, key), calls=0, errors=0,
+                                        wall_s=0.0, cpu_s={}, samples=[]))
+        row['calls'] += cell['calls']
+        row['errors'] += cell['errors']
+        row['wall_s'] += cell['wall_s']
+        for name, share in cell['cpu'].items():
+            row['cpu_s'][name] = (row['cpu_s'].get(name, 0.0) +
+                                  share * cell['wall_s'])
+        row['samples'] += cell['samples_ms']
+    out = []
+    for key in sorted(rows):
+        row = rows[key]
+        samples = sorted(row.pop('samples'))
+        row['calls_per_s'] = row['calls'] / (row['wall_s'] or 1.0)
+        row['p50_ms'] = samples[len(samples) // 2] if samples else None
+        out.append(row)
+    return out
+
+
 def casts(target, transport, count, senders, log_dir, timeout=120,
           echo=print):
     """``count`` casts from ``senders`` threads to one server."""

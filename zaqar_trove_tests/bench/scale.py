@@ -145,35 +145,14 @@ def label(cells, setups):
 
 def summarize(cells):
     """One row per (transport, callers, websockets, pools); rounds merged."""
-    rows = {}
-    for cell in cells:
-        key = (cell['transport'], cell['callers'], cell['websockets'],
-               cell['pools'])
-        row = rows.setdefault(key, {
-            'transport': key[0], 'callers': key[1], 'websockets': key[2],
-            'pools': key[3], 'calls': 0, 'errors': 0, 'wall_s': 0.0,
-            'zaqar_cpu_s': 0.0, 'ws_cpu_s': 0.0, 'redis_cpu_s': 0.0,
-            'samples_ms': []})
-        row['calls'] += cell['calls']
-        row['errors'] += cell['errors']
-        row['wall_s'] += cell['wall_s']
-        row['zaqar_cpu_s'] += variant.zaqar_cpu_ms(cell) * cell[
-            'calls'] / 1000.0
-        row['ws_cpu_s'] += cell['cpu'].get(WS_SERVICE, 0.0) * cell['wall_s']
-        row['redis_cpu_s'] += cell['cpu'].get('redis', 0.0) * cell['wall_s']
-        row['samples_ms'] += cell['samples_ms']
     out = []
-    for key in sorted(rows):
-        row = rows[key]
+    for row in rpcbench.merge_cells(
+            cells, ('transport', 'callers', 'websockets', 'pools')):
         wall = row['wall_s'] or 1.0
-        samples = sorted(row.pop('samples_ms'))
-        row['calls_per_s'] = row['calls'] / wall
-        row['p50_ms'] = samples[len(samples) // 2] if samples else None
         row['zaqar_cpu_ms_per_call'] = (
-            row['zaqar_cpu_s'] * 1000.0 / row['calls'] if row['calls']
-            else None)
-        row['ws_cores'] = row['ws_cpu_s'] / wall
-        row['redis_cores'] = row['redis_cpu_s'] / wall
+            variant.zaqar_cpu_ms(row) if row['calls'] else None)
+        row['ws_cores'] = row['cpu_s'].get(WS_SERVICE, 0.0) / wall
+        row['redis_cores'] = row['cpu_s'].get('redis', 0.0) / wall
         out.append(row)
     return out
 

@@ -61,11 +61,10 @@ def current(stack):
     return tuple(stack.state()['settings'].get('zaqar_variants') or ())
 
 
-def zaqar_cpu_ms(cell):
-    """Zaqar's CPU ms per call of an ``rpcbench.interleaved`` cell."""
-    calls = cell['calls'] or 1
-    return sum(cell['cpu'].get(name, 0.0) for name in ZAQAR_SERVICES) * (
-        cell['wall_s'] * 1000.0 / calls)
+def zaqar_cpu_ms(row):
+    """Zaqar's CPU ms per call of a ``rpcbench.merge_cells`` row."""
+    return sum(row['cpu_s'].get(name, 0.0) for name in ZAQAR_SERVICES) * (
+        1000.0 / (row['calls'] or 1))
 
 
 def _systems(target, log_dir):
@@ -93,25 +92,10 @@ def summarize(setting, cells):
 
     :param cells: ``rpcbench.interleaved`` cells of several rounds.
     """
-    rows = {}
-    for cell in cells:
-        key = (cell['transport'], cell['callers'])
-        row = rows.setdefault(key, {
-            'variant': label(setting), 'transport': key[0],
-            'callers': key[1], 'calls': 0, 'errors': 0, 'wall_s': 0.0,
-            'zaqar_cpu_s': 0.0, 'samples_ms': []})
-        row['calls'] += cell['calls']
-        row['errors'] += cell['errors']
-        row['wall_s'] += cell['wall_s']
-        row['zaqar_cpu_s'] += zaqar_cpu_ms(cell) * cell['calls'] / 1000.0
-        row['samples_ms'] += cell['samples_ms']
     out = []
-    for row in rows.values():
-        calls = row['calls'] or 1
-        samples = sorted(row.pop('samples_ms'))
-        row['calls_per_s'] = row['calls'] / (row['wall_s'] or 1.0)
-        row['p50_ms'] = samples[len(samples) // 2] if samples else None
-        row['zaqar_cpu_ms_per_call'] = row['zaqar_cpu_s'] * 1000.0 / calls
+    for row in rpcbench.merge_cells(cells, ('transport', 'callers')):
+        row['variant'] = label(setting)
+        row['zaqar_cpu_ms_per_call'] = zaqar_cpu_ms(row)
         row['cores'] = CORES
         row['capacity_per_s'] = CORES * 1000.0 / (
             row['zaqar_cpu_ms_per_call'] or 1.0)
