@@ -139,7 +139,7 @@ class TestAnswers(testtools.TestCase):
         opcounter.write_json(os.path.join(self.dir, 'zaqar-1.json'), {
             'service': 'zaqar', 'pid': 1, 'stamp': 0,
             'counts': {'PUT queue': 7}})
-        ops = opsmeter.Ops(self.dir, lambda: {os.getpid()}, timeout=5)
+        ops = opsmeter.Ops(self.dir, lambda: {os.getpid()}, timeout=60)
         meter = opsmeter.Meter(ops).start()
         counter.count('POST messages')
         counter.count('POST messages')
