@@ -70,7 +70,8 @@ OWN_STACK_STAGES = ('sweep', 'variant', 'scale')
 DEFAULT_STAGES = 'floor,calls,casts,idle,variant'
 #: Floors: call floors (``floor.PingPong`` arguments) and the cast floor.
 CALL_FLOORS = {'floor': {}, 'floor-claim': {'claim': True},
-               'floor-ws': {'ws': True}}
+               'floor-ws': {'ws': True},
+               'floor-claim-ws': {'claim': True, 'ws': True}}
 FLOORS = tuple(CALL_FLOORS) + ('floor-cast',)
 TUNING = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                       'tuning.json')

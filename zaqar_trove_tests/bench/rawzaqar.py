@@ -224,6 +224,17 @@ class Push:
         self.request('message_post', {
             'queue_name': queue, 'messages': [{'ttl': ttl, 'body': body}]})
 
+    def claim(self, queue, limit=1):
+        """As ``Http.claim``, over the websocket."""
+        doc = self.request('claim_create', {
+            'queue_name': queue, 'limit': limit, 'ttl': 60, 'grace': 60})
+        return (doc.get('body') or {}).get('messages') or []
+
+    def delete(self, queue, ids):
+        """As ``Http.delete``, over the websocket."""
+        self.request('message_delete_many', {'queue_name': queue,
+                                             'message_ids': list(ids)})
+
     def close(self):
         self._ws.abort()
         self._ws.close()

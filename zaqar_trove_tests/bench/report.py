@@ -31,10 +31,12 @@ PRIMITIVES = (('post', 'HTTP post'), ('claim', 'HTTP claim (1)'),
 
 #: Call floors: transport -> key under ``results['floor']``, label.
 FLOOR_KEYS = {'floor': 'pingpong', 'floor-claim': 'pingpong_claim',
-              'floor-ws': 'pingpong_ws'}
+              'floor-ws': 'pingpong_ws',
+              'floor-claim-ws': 'pingpong_claim_ws'}
 FLOOR_LABELS = {'pingpong': 'floor call',
                 'pingpong_claim': 'floor call, claiming',
-                'pingpong_ws': 'floor call, websocket posts'}
+                'pingpong_ws': 'floor call, websocket posts',
+                'pingpong_claim_ws': 'floor call, claiming, all websocket'}
 #: Services in the order the report names them, with short names.
 SERVICES = (('zaqar', 'Zaqar API'), ('zaqar-websocket', 'Zaqar ws'),
             ('redis', 'Redis'), ('keystone', 'Keystone'),

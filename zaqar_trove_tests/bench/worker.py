@@ -30,8 +30,9 @@ Specs:
   Zaqar's primitives only. Each pushed request is answered by posting
   ``{"id": ...}`` to the reply queue; with ``claim`` the request is
   first claimed (what a competing consumer must do), and deleted after
-  the reply is posted; with ``ws_post`` replies are posted over the
-  websocket; with ``count_only`` pushes are only counted (``note``).
+  the reply is posted; with ``ws_post`` replies are posted (and requests
+  claimed and deleted) over the websocket; with ``count_only`` pushes
+  are only counted (``note``).
 """
 
 import collections
@@ -207,8 +208,9 @@ class FloorWorker:
         self.received = Counter()
         self._push = rawzaqar.Push(spec['ws'], spec['token'],
                                    spec['project'], self._on_push)
-        self._post = (self._push.post if spec.get('ws_post')
-                      else self._http.post)
+        # Over the websocket, with ws_post, go the posts and the claims and
+        # deletes of a claiming responder.
+        self._ops = self._push if spec.get('ws_post') else self._http
 
     def start(self):
         self._http.ensure(self._spec['request_queue'])
@@ -233,17 +235,17 @@ class FloorWorker:
                 return
             body = claimed['body']
         self.received.add('echo')
-        self._post(spec['reply_queue'], {'id': body['id'],
-                                         'pad': self._reply_pad})
+        self._ops.post(spec['reply_queue'], {'id': body['id'],
+                                             'pad': self._reply_pad})
         if claimed is not None:
             # After the reply: the claim hides the request meanwhile.
-            self._http.delete(spec['request_queue'], [claimed['id']])
+            self._ops.delete(spec['request_queue'], [claimed['id']])
 
     def _claim(self):
         """One claimed request (pushes may arrive before the store)."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            messages = self._http.claim(self._spec['request_queue'])
+            messages = self._ops.claim(self._spec['request_queue'])
             if messages:
                 return messages[0]
             time.sleep(0.002)
