@@ -25,6 +25,9 @@ from every other consumer meanwhile) is about to expire: no pause ends
 later than ``MARGIN`` before it. Past that the messages may be delivered
 again, which is logged (a call whose caller gave up is then dropped by
 its deadline; a cast would run twice).
+
+With ``push`` (a ``PushClient``) the deletes go over its websocket while
+it is open, and any that fails there is retried over HTTP.
 """
 
 import collections
@@ -44,6 +47,20 @@ BATCH = 20
 MARGIN = 5.0
 
 
+def _retried_over_http(finish):
+    """``finish`` of a websocket delete: any failure is retried over HTTP.
+
+    (Zaqar's websocket API validates apart from its HTTP API: a refusal
+    there says nothing of the HTTP delete.)
+    """
+    def finish_or_retry():
+        try:
+            return finish()
+        except errors.Rejected as exc:
+            raise errors.Unreachable(str(exc), sent=True)
+    return finish_or_retry
+
+
 class Deleter:
     """Sends deletes of claimed messages; one thread reads the answers.
 
@@ -56,8 +73,10 @@ class Deleter:
         ``_cond`` unless stopped).
     """
 
-    def __init__(self, client, settings, clock=time.monotonic, sleep=None):
+    def __init__(self, client, settings, clock=time.monotonic, sleep=None,
+                 push=None):
         self._client = client
+        self._push = push
         self._settings = settings
         self._clock = clock
         self._sleep = sleep or self._wait_unless_stopped
@@ -78,16 +97,26 @@ class Deleter:
         """
         for start in range(0, len(ids), BATCH):
             batch = ids[start:start + BATCH]
-            try:
-                finish = self._client.send('DELETE', queue,
-                                           httpclient.delete_suffix(batch))
-            except errors.ZaqarError as exc:
-                LOG.debug('Delete from %s not sent now (%s): retried in '
-                          'the background', queue, exc)
-                finish = None
+            finish = self._send(queue, batch)
             with self._cond:
                 self._work.append((queue, batch, expires, finish))
                 self._cond.notify_all()
+
+    def _send(self, queue, ids):
+        """Write the delete now; ``finish()``, or None if not written."""
+        if self._push is not None:
+            try:
+                return _retried_over_http(self._push.send_delete(queue, ids))
+            except errors.ZaqarError as exc:
+                LOG.debug('Delete from %s not sent over the websocket (%s)',
+                          queue, exc)
+        try:
+            return self._client.send('DELETE', queue,
+                                     httpclient.delete_suffix(ids))
+        except errors.ZaqarError as exc:
+            LOG.debug('Delete from %s not sent now (%s): retried in '
+                      'the background', queue, exc)
+            return None
 
     def flush(self, timeout):
         """Wait until every delete is answered; False on timeout."""

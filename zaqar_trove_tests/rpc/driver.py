@@ -459,7 +459,9 @@ class ZaqarDriver(base.BaseDriver):
         """The background deleter of claimed messages (started once)."""
         with self._lock:
             if self._deleter is None:
-                self._deleter = zdeleter.Deleter(self.client, self.settings)
+                self._deleter = zdeleter.Deleter(
+                    self.client, self.settings,
+                    push=self.push if self.settings.push_requests else None)
             return self._deleter
 
     def forget_listener(self, listener):

@@ -52,3 +52,20 @@ class NoGrant(Rejected):
 
 class TooLarge(Rejected):
     """The request is larger than max_message_size; nothing was sent."""
+
+
+def for_status(status, what, reason=''):
+    """The error of a non-2xx answer ``status`` to ``what``.
+
+    One mapping for the HTTP and the websocket API: 5xx is retryable (and
+    the request may have taken effect), 401/403 a refused authentication,
+    any other status a refusal.
+    """
+    if status >= 500:
+        return Unreachable('%s: Zaqar answered %d%s' % (what, status, reason),
+                           sent=True)
+    if status in (401, 403):
+        return AuthFailed('%s: refused (%d)%s' % (what, status, reason),
+                          status)
+    return Rejected('%s: Zaqar answered %d%s' % (what, status, reason),
+                    status)

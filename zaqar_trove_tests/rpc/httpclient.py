@@ -43,6 +43,7 @@ JSON_PATCH = 'application/openstack-messaging-v2.0-json-patch'
 MAX_IDLE = 32
 #: Seconds a claim hides the messages it took from other consumers.
 CLAIM_TTL = 60
+CLAIM_GRACE = 60
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError,
           ConnectionResetError, ConnectionAbortedError)
 
@@ -135,7 +136,7 @@ class ZaqarClient:
                                timeout=timeout)
         return (data or {}).get('messages') or []
 
-    def claim(self, queue, limit=1, ttl=CLAIM_TTL, grace=60):
+    def claim(self, queue, limit=1, ttl=CLAIM_TTL, grace=CLAIM_GRACE):
         """Claim up to ``limit`` messages for ``ttl`` seconds.
 
         Safe for competing consumers, unlike ``pop`` (Zaqar's pop claims
@@ -226,15 +227,7 @@ class ZaqarClient:
     def _result(self, status, answer, what):
         if 200 <= status < 300:
             return status, self._decode(answer, what)
-        reason = self._reason(answer)
-        if status >= 500:
-            raise errors.Unreachable('%s: Zaqar answered %d%s'
-                                     % (what, status, reason), sent=True)
-        if status in (401, 403):
-            raise errors.AuthFailed('%s: refused (%d)%s'
-                                    % (what, status, reason), status)
-        raise errors.Rejected('%s: Zaqar answered %d%s'
-                              % (what, status, reason), status)
+        raise errors.for_status(status, what, self._reason(answer))
 
     def send(self, method, queue, suffix):
         """Write one request (no body) now; read its answer later.

@@ -543,7 +543,7 @@ class ZaqarListener(base.PollStyleListener):
         # pop costs as much as a claim and a delete, its empty read half
         # as much again as an empty claim, and the delete comes later.
         claimed_at = self._clock()
-        messages = self._client.claim(source.queue, want)
+        messages = self._claim(source, want)
         ids = [m['id'] for m in messages
                if isinstance(m, dict) and isinstance(m.get('id'), str)]
         if not ids:
@@ -552,13 +552,43 @@ class ZaqarListener(base.PollStyleListener):
             # Deleted before dispatch: undeleted messages are not
             # dispatched, Zaqar hands them out again when the claim
             # expires.
-            self._client.delete(source.queue, ids)
+            self._delete(source, ids)
         else:
             # RPC: the delete is written now, its answer read in the
             # background while the claim hides them (see ``deleter``).
             self.driver.deleter().add(source.queue, ids,
                                       claimed_at + httpclient.CLAIM_TTL)
         return messages
+
+    def _over_websocket(self):
+        return self._push is not None and self._settings.push_requests
+
+    def _websocket_failed(self, what, exc):
+        LOG.debug('%s over the websocket failed (%s); over HTTP', what, exc)
+        if getattr(exc, 'sent', False):
+            # It may have claimed messages it holds until its TTL passes.
+            self._orphans_at = self._clock() + httpclient.CLAIM_TTL + 1
+
+    def _claim(self, source, want):
+        """Claim over the open websocket when pushed, else over HTTP."""
+        if self._over_websocket():
+            try:
+                return self._push.claim(source.queue, want,
+                                        httpclient.CLAIM_TTL,
+                                        httpclient.CLAIM_GRACE)
+            except errors.ZaqarError as exc:
+                self._websocket_failed('A claim', exc)
+        return self._client.claim(source.queue, want)
+
+    def _delete(self, source, ids):
+        """Delete and wait: over the open websocket when pushed."""
+        if self._over_websocket():
+            try:
+                self._push.send_delete(source.queue, ids)()
+                return
+            except errors.ZaqarError as exc:
+                self._websocket_failed('A delete', exc)
+        self._client.delete(source.queue, ids)
 
     def _may_claim(self, source):
         return (self._settings.auth_mode != 'signed' or

@@ -37,12 +37,20 @@ random (``failover_order``), then fails over along the list in its order
 from there, wrapping around; so many guests and conductors spread over
 the websocket servers instead of all loading the first.
 
+The open connection also carries requests (``send``, ``claim``,
+``send_delete``): a claim or a delete over the websocket costs Zaqar's
+websocket server a fraction of what an HTTP request costs its API
+(measured: ~1.3 ms of CPU against ~4 ms). Answers are matched to their
+requests by a header (``wsrequests``); a connection that ends fails
+every request still waiting, and callers fall back to HTTP.
+
 Shared state: ``PushClient._lock`` guards ``_callbacks``, ``_sub_ids``,
 ``_ws``, ``_thread``, ``_connected_at`` and ``_suspect`` (consumers' threads
 subscribe, ask ``healthy`` and report lags; the push thread connects);
 everything else of a connection is the push thread's own.
 """
 
+import functools
 import json
 import logging
 import random
@@ -54,6 +62,7 @@ import websocket
 
 from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import wsrequests
 
 LOG = logging.getLogger(__name__)
 
@@ -118,6 +127,7 @@ class PushClient:
         self._thread = None
         self._suspect = 0.0
         self._connected_at = 0.0
+        self._pending = wsrequests.Pending()
 
     # -- public ----------------------------------------------------------
 
@@ -190,6 +200,45 @@ class PushClient:
             self._send(ws, 'subscription_delete',
                        {'queue_name': queue, 'subscription_id': sub_id})
 
+    def send(self, action, body, what):
+        """Write ``action`` on the open connection now; answer later.
+
+        As ``HttpClient.send``: returns ``finish()``, which waits for the
+        answer (``http_timeout`` at most) and returns its body or raises
+        as the HTTP client does (``wsrequests.Pending.finish``).
+
+        :raises Unreachable: no connection, or it could not be written.
+        """
+        with self._lock:
+            ws = self._ws
+        if ws is None:
+            raise errors.Unreachable('%s: no websocket connection' % what)
+        request = self._pending.add()
+        headers = dict(self._headers(), **{wsrequests.HEADER: request.key})
+        try:
+            ws.send(json.dumps({'action': action, 'headers': headers,
+                                'body': body}))
+        except (websocket.WebSocketException, OSError) as exc:
+            self._pending.forget(request)
+            raise errors.Unreachable('%s: websocket (%s)' % (
+                what, type(exc).__name__))
+        return functools.partial(self._pending.finish, request, what,
+                                 self._settings.http_timeout)
+
+    def claim(self, queue, limit, ttl, grace):
+        """As ``HttpClient.claim``, over the websocket (waits for it)."""
+        body = self.send('claim_create', {
+            'queue_name': queue, 'limit': limit, 'ttl': ttl,
+            'grace': grace}, 'claim on queue %s (websocket)' % queue)()
+        messages = body.get('messages')
+        return messages if isinstance(messages, list) else []
+
+    def send_delete(self, queue, ids):
+        """Write the delete of ``ids``; ``finish()`` as ``send``."""
+        return self.send('message_delete_many', {
+            'queue_name': queue, 'message_ids': list(ids)},
+            'delete on queue %s (websocket)' % queue)
+
     def close(self):
         self._stop.set()
         with self._lock:
@@ -250,6 +299,7 @@ class PushClient:
                                  for cb in cbs]
                 if ws is not None:
                     ws.abort()
+                self._pending.fail_all()
                 # Wake every consumer: without push they must poll.
                 for callback in callbacks:
                     self._call(callback, None)
@@ -401,6 +451,8 @@ class PushClient:
             LOG.exception('A push consumer failed on a pushed message')
 
     def _on_response(self, doc):
+        if self._pending.answer(doc):
+            return
         request = doc.get('request')
         if not isinstance(request, dict):
             return
@@ -431,11 +483,13 @@ class PushClient:
             'queue_name': queue,
             'ttl': self._settings.push_subscription_ttl})
 
+    def _headers(self):
+        return {'Client-ID': self._client_id,
+                'X-Project-ID': self._auth.project_id}
+
     def _send(self, ws, action, body):
-        headers = {'Client-ID': self._client_id,
-                   'X-Project-ID': self._auth.project_id}
         try:
-            ws.send(json.dumps({'action': action, 'headers': headers,
+            ws.send(json.dumps({'action': action, 'headers': self._headers(),
                                 'body': body}))
         except (websocket.WebSocketException, OSError) as exc:
             LOG.debug('Websocket %s failed: %s', action, type(exc).__name__)

@@ -26,6 +26,7 @@ from oslo_config import cfg
 import oslo_messaging as om
 
 from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import names
 from zaqar_trove_tests.rpc import options
 from zaqar_trove_tests.rpc import settings as zsettings
@@ -187,12 +188,29 @@ class Client:
 
 
 class Push:
-    """A push client whose pushes the test sends (``push``)."""
+    """A push client whose pushes the test sends (``push``).
 
-    def __init__(self, healthy=True):
+    Requests on its websocket (claims, deletes) go to ``ws``, a ``Client``
+    the test scripts; without one they fail as with no connection.
+    """
+
+    def __init__(self, healthy=True, ws=None):
         self.healthy = healthy
+        self.ws = ws
         self.callbacks = {}
         self.lags = []
+
+    def _connection(self):
+        if self.ws is None:
+            raise errors.Unreachable('no websocket connection')
+        return self.ws
+
+    def claim(self, queue, limit, ttl, grace):
+        return self._connection().claim(queue, limit)
+
+    def send_delete(self, queue, ids):
+        ws = self._connection()
+        return lambda: ws.delete(queue, ids)
 
     def subscribe(self, queue, callback):
         self.callbacks.setdefault(queue, []).append(callback)

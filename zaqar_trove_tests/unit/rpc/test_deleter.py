@@ -33,17 +33,40 @@ from zaqar_trove_tests.unit.rpc import tiny_http
 from zaqar_trove_tests.unit.rpc.tiny_http import Answer
 
 
+class _WebsocketDeletes:
+    """A push client's ``send_delete``: answers, or fails with ``error``.
+
+    ``written``: the failure comes with the answer, else at once.
+    """
+
+    def __init__(self, error=None, written=True):
+        self.error = error
+        self.written = written
+        self.sent = []
+
+    def send_delete(self, queue, ids):
+        if self.error is not None and not self.written:
+            raise self.error
+        self.sent.append((queue, list(ids)))
+
+        def finish():
+            if self.error is not None:
+                raise self.error
+            return {}
+        return finish
+
+
 class TestDeleteRetries(testtools.TestCase):
     """Against a scripted server: Zaqar away, then back; or refusing."""
 
-    def _deleter(self, *script, **query):
+    def _deleter(self, *script, push=None, **query):
         server = self.useFixture(tiny_http.TinyHttp(*script))
         settings = fakes.make_settings(
             server.port, retry_interval=0.01, max_retry_interval=0.1,
             **query)
         client = httpclient.ZaqarClient(settings, auth.make(settings), 'c')
         self.addCleanup(client.close)
-        the_deleter = deleter.Deleter(client, settings)
+        the_deleter = deleter.Deleter(client, settings, push=push)
         self.addCleanup(the_deleter.stop, 1)
         return server, the_deleter
 
@@ -55,6 +78,33 @@ class TestDeleteRetries(testtools.TestCase):
         self.assertEqual(3, len(server.requests))
         self.assertEqual('/v2/queues/q/messages?ids=a,b',
                          server.requests[-1].path)
+
+    def test_over_the_websocket_when_it_answers(self):
+        push = _WebsocketDeletes()
+        server, the_deleter = self._deleter(Answer(204), push=push)
+        the_deleter.add('q', ['a', 'b'], time.monotonic() + 60)
+        self.assertTrue(the_deleter.flush(10))
+        self.assertEqual([('q', ['a', 'b'])], push.sent)
+        self.assertEqual([], server.requests)
+
+    def test_what_the_websocket_fails_is_deleted_over_http(self):
+        for failure in (errors.Rejected('websocket says no', 400),
+                        errors.Unreachable('closed', sent=True)):
+            push = _WebsocketDeletes(failure)
+            server, the_deleter = self._deleter(Answer(204), push=push)
+            the_deleter.add('q', ['a'], time.monotonic() + 60)
+            self.assertTrue(the_deleter.flush(10))
+            self.assertEqual(['/v2/queues/q/messages?ids=a'],
+                             [r.path for r in server.requests], failure)
+
+    def test_without_a_websocket_over_http_at_once(self):
+        push = _WebsocketDeletes(errors.Unreachable('no connection'),
+                                 written=False)
+        server, the_deleter = self._deleter(Answer(204), push=push)
+        the_deleter.add('q', ['a'], time.monotonic() + 60)
+        self.assertTrue(the_deleter.flush(10))
+        self.assertEqual([], push.sent)
+        self.assertEqual(1, len(server.requests))
 
     def test_gives_up_when_the_claim_expires(self):
         log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))

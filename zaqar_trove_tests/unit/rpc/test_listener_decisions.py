@@ -38,11 +38,13 @@ SERVER = (('srv', 'pop'), ('topic', 'claim'), ('fan', 'observe'))
 class ListenerTestCase(testtools.TestCase):
 
     def listener(self, sources=SERVER, push=True, notifications=False,
-                 start=True, **query):
+                 start=True, ws=False, **query):
+        """``ws``: requests on the websocket go to ``self.ws`` (scripted)."""
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         self.clock = fakes.Clock()
         self.client = fakes.Client(self.clock)
-        self.push = fakes.Push() if push else None
+        self.ws = fakes.Client(self.clock) if ws else None
+        self.push = fakes.Push(ws=self.ws) if push else None
         self.driver = fakes.Driver(self.client, self.push, **query)
         self.sources = {queue: zlistener.Source(queue, mode)
                         for queue, mode in sources}
@@ -569,3 +571,53 @@ class TestPostedTwice(ListenerTestCase):
         self.assertEqual([('fan', 'dn', body['id'])],
                          [(q, b['k'], b['x'])
                           for q, [b] in self.driver.posts])
+
+
+class TestWebsocketRequests(ListenerTestCase):
+    """Pushed listeners claim and delete over their websocket."""
+
+    def pushed(self, notifications=False, **query):
+        listener = self.listener(sources=[('q', 'claim')], ws=True,
+                                 notifications=notifications, **query)
+        listener.poll(timeout=1)
+        return listener
+
+    def test_claims_and_deletes_go_over_the_websocket(self):
+        listener = self.pushed(notifications=True)
+        read = fakes.message(fakes.cast(1))
+        self.ws.script('q', [read])
+        self.push.push('q', fakes.cast(1))
+        listener.poll(timeout=5)
+        self.assertEqual([[read['id']]],
+                         [r[2] for r in self.ws.made('delete', 'q')])
+        self.assertEqual(0, self.client.count('claim'))
+        self.assertEqual(0, self.client.count('delete'))
+
+    def test_a_websocket_that_fails_falls_back_to_http(self):
+        listener = self.pushed()
+        self.ws.script('q', errors.Rejected('websocket says no', 400))
+        self.client.script('q', [fakes.message(fakes.cast(1))])
+        self.push.push('q', fakes.cast(1))
+        self.assertEqual([1], fakes.values(listener.poll(timeout=5)))
+        self.assertEqual(1, self.client.count('claim', 'q'))
+
+    def test_a_lost_websocket_claim_is_read_again_when_it_expires(self):
+        # It may hold what it took, unannounced, until its TTL passes.
+        listener = self.pushed()
+        self.ws.script('q', errors.Unreachable('no answer', sent=True))
+        self.push.push('q', fakes.cast(1))
+        listener.poll(timeout=5)
+        failed_at = self.client.times('claim', 'q')[0]
+        listener._next_full = self.clock() + 1000
+        listener.poll(timeout=httpclient.CLAIM_TTL + 5)
+        self.assertEqual(failed_at + httpclient.CLAIM_TTL + 1,
+                         self.ws.times('claim', 'q')[-1])
+
+    def test_off_claims_over_http(self):
+        listener = self.pushed(push_requests='false')
+        read = fakes.message(fakes.cast(1))
+        self.client.script('q', [read])
+        self.push.push('q', fakes.cast(1))
+        self.assertEqual([1], fakes.values(listener.poll(timeout=5)))
+        self.assertEqual(0, self.ws.count('claim'))
+        self.assertEqual([read['id']], self.driver.deletes[0][1])

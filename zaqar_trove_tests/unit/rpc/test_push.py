@@ -25,6 +25,7 @@ import websocket
 
 from zaqar_trove_tests.common import waiters
 from zaqar_trove_tests.rpc import auth
+from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import push
 from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import tiny_ws
@@ -133,6 +134,67 @@ class TestPushConnection(testtools.TestCase):
         self.assertEqual([1], [n for n, _ in self.server.actions(
             'subscription_create')])
         self.assertEqual(0, auth_obj.invalidated)
+
+    def connected(self):
+        client = self.client(auth.make(self.settings))
+        waiters.wait_until(lambda: self.server.actions('subscription_create'),
+                           10, interval=0.02, what='a subscription')
+        return client
+
+    def test_requests_get_their_own_answers(self):
+        self.server.answers['claim_create'] = (
+            201, {'claim_id': 'c', 'messages': [{'id': 'm', 'body': 1}]})
+        self.server.answers['message_delete_many'] = (204, {})
+        client = self.connected()
+        finish_delete = client.send_delete('q', ['m'])
+        self.assertEqual([{'id': 'm', 'body': 1}],
+                         client.claim('q', 1, ttl=60, grace=60))
+        self.assertEqual({}, finish_delete())
+        (_, claim), = self.server.actions('claim_create')
+        self.assertEqual({'queue_name': 'q', 'limit': 1, 'ttl': 60,
+                          'grace': 60}, claim['body'])
+        (_, delete), = self.server.actions('message_delete_many')
+        self.assertEqual(['m'], delete['body']['message_ids'])
+
+    def test_a_refusal_raises_as_over_http(self):
+        self.server.answers['claim_create'] = (403, {'error': 'no'})
+        client = self.connected()
+        error = self.assertRaises(errors.AuthFailed, client.claim, 'q', 1,
+                                  60, 60)
+        self.assertIn('(403): no', str(error))
+        self.server.answers['claim_create'] = (503, None)
+        self.assertTrue(self.assertRaises(errors.Unreachable, client.claim,
+                                          'q', 1, 60, 60).sent)
+
+    def test_a_dropped_connection_fails_what_waits(self):
+        # With a timeout no test waits for: failed by the connection's end.
+        self.settings = fakes.make_settings(
+            1, auth='token', token='t', websocket_url=self.server.url,
+            retry_interval=0.05, max_retry_interval=0.2, http_timeout=600)
+        self.server.silent.add('claim_create')
+        client = self.connected()
+        finish = client.send('claim_create', {'queue_name': 'q'}, 'a claim')
+        self.server.drop()
+        error = self.assertRaises(errors.Unreachable, finish)
+        self.assertTrue(error.sent)
+        self.assertIn('closed before the answer', str(error))
+        self.assertEqual({}, client._pending._waiting)
+
+    def test_no_answer_fails_after_the_timeout(self):
+        self.server.silent.add('claim_create')
+        client = self.connected()
+        error = self.assertRaises(errors.Unreachable, client.claim, 'q', 1,
+                                  60, 60)
+        self.assertIn('no answer', str(error))
+        self.assertEqual({}, client._pending._waiting)
+
+    def test_without_a_connection_nothing_is_sent(self):
+        client = push.PushClient(self.settings, auth.make(self.settings),
+                                 'c')
+        self.addCleanup(client.close)
+        error = self.assertRaises(errors.Unreachable, client.send_delete,
+                                  'q', ['m'])
+        self.assertFalse(error.sent)
 
     def test_keystone_away_keeps_the_token(self):
         # Driver issue F1: Zaqar answers 503 when it cannot reach keystone;

@@ -15,7 +15,9 @@
 
 Enough of Zaqar's websocket API for the push client: ``authenticate``
 (``auth_statuses``), ``subscription_create`` (201, ids ``sub-1``...) and
-``subscription_delete`` (204) are answered; every request is recorded
+``subscription_delete`` (204) are answered, other actions as
+``answers`` says (``{action: (status, body)}``; 400 for any other)
+unless ``silent`` names them (never answered); every request is recorded
 with the number of the connection it came on. ``drop()`` closes the
 open connections (the client reconnects).
 """
@@ -44,6 +46,8 @@ class TinyWs(fixtures.Fixture):
     def _setUp(self):
         #: Statuses of the next authentications (the last one repeats).
         self.auth_statuses = [200]
+        self.answers = {}
+        self.silent = set()
         self.requests = []
         self.connections = []
         self._subs = 0
@@ -74,10 +78,12 @@ class TinyWs(fixtures.Fixture):
         with self._lock:
             number = self.connections.index(proto) + 1
             self.requests.append((number, doc))
-            body = None
+            if action in self.silent:
+                return
+            status, body = self.answers.get(action, (400, None))
             status = {'authenticate': self.auth_statuses[0],
                       'subscription_create': 201,
-                      'subscription_delete': 204}.get(action, 400)
+                      'subscription_delete': 204}.get(action, status)
             if action == 'authenticate' and len(self.auth_statuses) > 1:
                 self.auth_statuses.pop(0)
             if action == 'subscription_create':
