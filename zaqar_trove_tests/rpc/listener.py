@@ -29,7 +29,9 @@ claim on a whole-second clock lets a concurrent pop take the same
 message) and, measured, no cheaper than a claim whose delete comes later:
 it is used only for a server's own queue (one reader) when a signed-URL
 guest holds no grant to claim it. Fanout queues are *observed*: listed
-after a marker, nothing removed, what was seen remembered.
+after a marker, nothing removed, what was seen remembered. A pushed
+listener claims and deletes over its websocket (``push_requests``), over
+HTTP when the websocket fails one.
 
 When to read: with push, a websocket notification names the message
 (its envelope id) and wakes the listener, which reads that queue once per

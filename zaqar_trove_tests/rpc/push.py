@@ -42,11 +42,15 @@ The open connection also carries requests (``send``, ``claim``,
 websocket server a fraction of what an HTTP request costs its API
 (measured: ~1.3 ms of CPU against ~4 ms). Answers are matched to their
 requests by a header (``wsrequests``); a connection that ends fails
-every request still waiting, and callers fall back to HTTP.
+every request still waiting, and callers fall back to HTTP. A request
+left unanswered for ``http_timeout`` shows a connection that may be
+half-open: the rest of its life, requests go over HTTP (the pings decide
+when it is replaced).
 
 Shared state: ``PushClient._lock`` guards ``_callbacks``, ``_sub_ids``,
-``_ws``, ``_thread``, ``_connected_at`` and ``_suspect`` (consumers' threads
-subscribe, ask ``healthy`` and report lags; the push thread connects);
+``_ws``, ``_thread``, ``_connected_at``, ``_suspect`` and ``_answering``
+(consumers' threads subscribe, send requests, ask ``healthy`` and report
+lags; the push thread connects);
 everything else of a connection is the push thread's own.
 """
 
@@ -128,6 +132,7 @@ class PushClient:
         self._suspect = 0.0
         self._connected_at = 0.0
         self._pending = wsrequests.Pending()
+        self._answering = False
 
     # -- public ----------------------------------------------------------
 
@@ -210,9 +215,10 @@ class PushClient:
         :raises Unreachable: no connection, or it could not be written.
         """
         with self._lock:
-            ws = self._ws
+            ws = self._ws if self._answering else None
         if ws is None:
-            raise errors.Unreachable('%s: no websocket connection' % what)
+            raise errors.Unreachable('%s: no websocket connection that '
+                                     'answers' % what)
         request = self._pending.add()
         headers = dict(self._headers(), **{wsrequests.HEADER: request.key})
         try:
@@ -222,8 +228,26 @@ class PushClient:
             self._pending.forget(request)
             raise errors.Unreachable('%s: websocket (%s)' % (
                 what, type(exc).__name__))
-        return functools.partial(self._pending.finish, request, what,
-                                 self._settings.http_timeout)
+        return functools.partial(self._finish, ws, request, what)
+
+    def _finish(self, ws, request, what):
+        try:
+            return self._pending.finish(request, what,
+                                        self._settings.http_timeout)
+        except errors.Unreachable:
+            if request.doc is None and not request.lost:
+                self._not_answering(ws)
+            raise
+
+    def _not_answering(self, ws):
+        with self._lock:
+            stop = self._ws is ws and self._answering
+            if stop:
+                self._answering = False
+        if stop:
+            LOG.warning('Zaqar websocket left a request unanswered for '
+                        '%s s; claims and deletes go over HTTP until it '
+                        'is replaced', self._settings.http_timeout)
 
     def claim(self, queue, limit, ttl, grace):
         """As ``HttpClient.claim``, over the websocket (waits for it)."""
@@ -262,6 +286,7 @@ class PushClient:
                 ws = self._connect(url)
                 with self._lock:
                     self._ws = ws
+                    self._answering = True
                     self._connected_at = time.monotonic()
                     stale, self._sub_ids = self._sub_ids, {}
                     queues = list(self._callbacks)

@@ -187,6 +187,17 @@ class TestPushConnection(testtools.TestCase):
                                   60, 60)
         self.assertIn('no answer', str(error))
         self.assertEqual({}, client._pending._waiting)
+        # The connection may be half-open: HTTP until it is replaced.
+        self.assertFalse(self.assertRaises(
+            errors.Unreachable, client.claim, 'q', 1, 60, 60).sent)
+        self.assertEqual(1, len(self.server.actions('claim_create')))
+        self.server.drop()
+        waiters.wait_until(
+            lambda: len(self.server.actions('subscription_create')) > 1, 10,
+            interval=0.02, what='a new connection')
+        self.server.answers['claim_create'] = (204, {'claim_id': 'c'})
+        self.server.silent.clear()
+        self.assertEqual([], client.claim('q', 1, 60, 60))
 
     def test_without_a_connection_nothing_is_sent(self):
         client = push.PushClient(self.settings, auth.make(self.settings),
