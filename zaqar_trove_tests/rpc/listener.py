@@ -219,7 +219,7 @@ class ZaqarListener(base.PollStyleListener):
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
         self._next_full = 0.0
-        self._orphans_at = 0.0
+        self._orphan_reads = []
         self._failures = None
         self._error_delay = 0.0
         self._failing = False
@@ -333,8 +333,9 @@ class ZaqarListener(base.PollStyleListener):
         settings = self._settings
         pushed = self._pushed()
         full = not pushed or now >= self._next_full
-        if self._orphans_at and now >= self._orphans_at:
-            full, self._orphans_at = True, 0.0
+        if self._orphan_reads and now >= self._orphan_reads[0]:
+            full = True
+            self._orphan_reads = [t for t in self._orphan_reads if t > now]
         if full and pushed:
             # Spread: guests started together must not read in step.
             self._next_full = now + settings.push_safety_interval * \
@@ -386,8 +387,8 @@ class ZaqarListener(base.PollStyleListener):
                        s.catch_up for s in self._sources):
                 pause, self._grace = self._grace, self._grace * 3
                 return pause
-            return max(0.0, min(self._next_full,
-                                self._orphans_at or self._next_full) - now)
+            return max(0.0, min([self._next_full] +
+                                self._orphan_reads[:1]) - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
         pause = self._interval
@@ -437,10 +438,7 @@ class ZaqarListener(base.PollStyleListener):
                 self._unreachable(exc)
                 failed = True
                 if source.mode != 'observe':
-                    # A claim whose answer was lost holds what it took,
-                    # unannounced, until its TTL passes: read again then.
-                    self._orphans_at = (self._clock() +
-                                        httpclient.CLAIM_TTL + 1)
+                    self._claim_lost()
                 break
             except errors.ZaqarError as exc:
                 if not source.refused:
@@ -568,8 +566,10 @@ class ZaqarListener(base.PollStyleListener):
     def _websocket_failed(self, what, exc):
         LOG.debug('%s over the websocket failed (%s); over HTTP', what, exc)
         if getattr(exc, 'sent', False):
-            # It may have claimed messages it holds until its TTL passes.
-            self._orphans_at = self._clock() + httpclient.CLAIM_TTL + 1
+            # A request the websocket left unanswered may still reach
+            # Zaqar when its path heals.
+            self._claim_lost()
+            self._claim_lost(after=httpclient.CLAIM_TTL)
 
     def _claim(self, source, want):
         """Claim over the open websocket when pushed, else over HTTP."""
@@ -603,9 +603,25 @@ class ZaqarListener(base.PollStyleListener):
                         'retrying with backoff', self.queues, exc)
         self._failing = True
 
+    def _claim_lost(self, after=0.0):
+        """Read every queue once a lost claim's TTL has passed.
+
+        A claim whose answer was lost holds what it took, unannounced,
+        until its TTL passes. ``after``: the claim may still be made this
+        long (s) from now.
+        """
+        self._orphan_reads = sorted(self._orphan_reads + [
+            self._clock() + after + httpclient.CLAIM_TTL + 1])
+
     def _reachable(self, source):
         if self._failing:
             LOG.info('Zaqar reachable again for listener on %s', self.queues)
+            # Requests a broken path held (a partition) reach Zaqar when
+            # it heals, about now, or later on another connection (TCP
+            # retransmits with growing pauses): claims made then expire
+            # a TTL later.
+            self._claim_lost()
+            self._claim_lost(after=httpclient.CLAIM_TTL)
         if source.refused:
             LOG.info('Queue %s can be read again', source.queue)
         self._failing = source.refused = False

@@ -136,7 +136,7 @@ class TestWhichQueuesAreDue(ListenerTestCase):
                                  setattr(ss['topic'], 'read_at', now - 3)),
          ['topic']),
         ('push: claims whose answer was lost came back', True, {},
-         lambda t, ls, ss, now: setattr(ls, '_orphans_at', now),
+         lambda t, ls, ss, now: setattr(ls, '_orphan_reads', [now]),
          ['srv', 'topic']),
         ('push: requests wait for the answers of the other servers', True,
          {}, lambda t, ls, ss, now: ls._dupes.hold(
@@ -163,7 +163,7 @@ class TestWhichQueuesAreDue(ListenerTestCase):
         _announced(listener, self.sources['topic'], now - 2)
         listener._due(now)
         self.assertEqual(set(), self.sources['topic'].pending)
-        self.assertEqual(0.0, listener._orphans_at)
+        self.assertEqual([], listener._orphan_reads)
 
 
 class TestPollingPauses(ListenerTestCase):
@@ -390,17 +390,23 @@ class TestReadErrors(ListenerTestCase):
 
     def test_a_lost_claim_is_read_again_when_it_expires(self):
         # A claim whose answer was lost holds what it took, unannounced,
-        # until its TTL passes.
+        # until its TTL passes; a request held by a broken path may reach
+        # Zaqar when it heals (about when Zaqar answers again) or, on
+        # another connection, later: read again a TTL after the failure,
+        # after Zaqar answered again, and once more a TTL later.
+        ttl = httpclient.CLAIM_TTL
         listener = self.listener(sources=[('q', 'claim')])
         listener.poll(timeout=1)
         self.client.script('q', errors.Unreachable('no answer'))
         self.push.push('q', fakes.cast(1))
         listener.poll(timeout=5)
-        failed_at = self.client.times('claim')[1]
+        failed_at, answered_at = self.client.times('claim')[1:3]
         listener._next_full = self.clock() + 1000
-        listener.poll(timeout=httpclient.CLAIM_TTL + 5)
-        self.assertEqual(failed_at + httpclient.CLAIM_TTL + 1,
-                         self.client.times('claim')[-1])
+        listener.poll(timeout=2 * ttl + 5)
+        self.assertEqual([failed_at + ttl + 1, answered_at + ttl + 1,
+                          answered_at + 2 * ttl + 1],
+                         [t for t in self.client.times('claim')
+                          if t > answered_at + 10])
 
     def test_a_refused_queue_is_logged_once_and_others_still_read(self):
         listener = self.listener(sources=SERVER[:2], push=False)
@@ -609,9 +615,11 @@ class TestWebsocketRequests(ListenerTestCase):
         listener.poll(timeout=5)
         failed_at = self.client.times('claim', 'q')[0]
         listener._next_full = self.clock() + 1000
-        listener.poll(timeout=httpclient.CLAIM_TTL + 5)
-        self.assertEqual(failed_at + httpclient.CLAIM_TTL + 1,
-                         self.ws.times('claim', 'q')[-1])
+        ttl = httpclient.CLAIM_TTL
+        listener.poll(timeout=2 * ttl + 5)
+        # It may still reach Zaqar when the websocket's path heals.
+        self.assertEqual([failed_at + ttl + 1, failed_at + 2 * ttl + 1],
+                         self.ws.times('claim', 'q')[-2:])
 
     def test_off_claims_over_http(self):
         listener = self.pushed(push_requests='false')
