@@ -90,6 +90,9 @@ PAGE = 20
 #: Pause (s) between reads of the fanout queue while requests wait for
 #: the other servers' answers there (``dedupe``).
 ASKING_PAUSE = 0.1
+#: Reads after lost claims come up to this long (s) after their TTL
+#: passed: guests cut off together must not read in step after an outage.
+ORPHAN_SPREAD = 10.0
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
@@ -608,10 +611,11 @@ class ZaqarListener(base.PollStyleListener):
 
         A claim whose answer was lost holds what it took, unannounced,
         until its TTL passes. ``after``: the claim may still be made this
-        long (s) from now.
+        long (s) from now. Spread over ``ORPHAN_SPREAD``.
         """
         self._orphan_reads = sorted(self._orphan_reads + [
-            self._clock() + after + httpclient.CLAIM_TTL + 1])
+            self._clock() + after + httpclient.CLAIM_TTL + 1 +
+            random.uniform(0, ORPHAN_SPREAD)])
 
     def _reachable(self, source):
         if self._failing:
