@@ -23,7 +23,12 @@ id answers there (``done``), also when it runs that id only after the
 query came (the other copy was claimed and queried first); the asker
 runs the request only if no answer came within the window: two poll
 intervals of a fanout reader plus ``MARGIN`` (4 s with the defaults).
-Nothing is written unless a post was repeated.
+Halfway through the window it asks once more: a pushed server reads the
+fanout queue when a push announces a message, and Zaqar pushes before it
+stores, so a loaded Zaqar can store a query after the reads its push
+caused (CI saw a cast posted twice run twice so); the second query's push
+makes them read again, and find both. Nothing is written unless a post
+was repeated.
 
 The window is the limit: a server that ran the first copy and then died,
 or could not reach Zaqar for the window, does not answer, and the copy
@@ -51,6 +56,18 @@ LOG = logging.getLogger(__name__)
 MARGIN = 2.0
 #: Marked requests waiting for answers; beyond it they run at once.
 MAX_WAITING = 1000
+
+
+class _Held:
+    """A marked request waiting for answers."""
+
+    __slots__ = ('deadline', 'envelope_id', 'item', 'ask_again_at')
+
+    def __init__(self, now, window, envelope_id, item):
+        self.deadline = now + window
+        self.envelope_id = envelope_id
+        self.item = item
+        self.ask_again_at = now + window / 2.0
 
 
 class Duplicates:
@@ -90,7 +107,7 @@ class Duplicates:
         if not self._send(envelope.query(body['id'])):
             return False
         now = time.monotonic() if now is None else now
-        self._waiting.append((now + self._window, body['id'], item))
+        self._waiting.append(_Held(now, self._window, body['id'], item))
         return True
 
     def on_fanout(self, body):
@@ -108,8 +125,9 @@ class Duplicates:
         return bool(self._waiting)
 
     def next_at(self):
-        """When the first waiting request is due (monotonic), or None."""
-        return self._waiting[0][0] if self._waiting else None
+        """When ``due`` has work next (monotonic), or None."""
+        return min((min(held.deadline, held.ask_again_at or held.deadline)
+                    for held in self._waiting), default=None)
 
     def due(self, now=None):
         """Waiting items whose window passed and that nobody ran.
@@ -118,14 +136,19 @@ class Duplicates:
         """
         now = time.monotonic() if now is None else now
         out = []
-        while self._waiting and self._waiting[0][0] <= now:
-            _, envelope_id, item = self._waiting.popleft()
-            if envelope_id in self._ran_elsewhere:
+        while self._waiting and self._waiting[0].deadline <= now:
+            held = self._waiting.popleft()
+            if held.envelope_id in self._ran_elsewhere:
                 LOG.info('Dropped request %s: another server of the topic '
-                         'ran it (it was posted twice)', envelope_id)
+                         'ran it (it was posted twice)', held.envelope_id)
                 continue
-            self._ran.add(envelope_id)
-            out.append(item)
+            self._ran.add(held.envelope_id)
+            out.append(held.item)
+        for held in self._waiting:
+            if held.ask_again_at is not None and held.ask_again_at <= now:
+                held.ask_again_at = None
+                if held.envelope_id not in self._ran_elsewhere:
+                    self._send(envelope.query(held.envelope_id))
         return out
 
     def _send(self, body):

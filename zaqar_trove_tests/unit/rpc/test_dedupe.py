@@ -41,8 +41,17 @@ class TestDuplicates(testtools.TestCase):
         self.assertEqual([('dq', body['id'])],
                          [(b['k'], b['x']) for b in self.posted])
         self.assertTrue(self.dupes.waiting)
+        self.assertEqual(102.0, self.dupes.next_at())
+        self.assertEqual([], self.dupes.due(now=101.9))
+        self.assertEqual(1, len(self.posted))
+        # Halfway, it asks once more (the others may have read the fanout
+        # queue before Zaqar stored the first query).
+        self.assertEqual([], self.dupes.due(now=102.0))
+        self.assertEqual([('dq', body['id'])] * 2,
+                         [(b['k'], b['x']) for b in self.posted])
         self.assertEqual(104.0, self.dupes.next_at())
         self.assertEqual([], self.dupes.due(now=103.9))
+        self.assertEqual(2, len(self.posted))
         self.assertEqual(['item'], self.dupes.due(now=104.0))
         self.assertFalse(self.dupes.waiting)
         # It ran here now: a query about it is answered.
@@ -54,6 +63,8 @@ class TestDuplicates(testtools.TestCase):
         body = _marked()
         self.dupes.hold(body, 'item', now=100.0)
         self.dupes.on_fanout(envelope.done(body['id']))
+        self.assertEqual([], self.dupes.due(now=102.0))
+        self.assertEqual(1, len(self.posted), 'asked again once answered')
         self.assertEqual([], self.dupes.due(now=200.0))
         self.assertFalse(self.dupes.waiting)
 

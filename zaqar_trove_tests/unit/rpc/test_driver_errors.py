@@ -250,6 +250,8 @@ class TestListenerBackoff(DriverErrorTestCase):
         # then instead of at the next safety read.
         self.useFixture(fixtures.MockPatch(
             'zaqar_trove_tests.rpc.httpclient.CLAIM_TTL', 0.5))
+        self.useFixture(fixtures.MockPatch(
+            'zaqar_trove_tests.rpc.listener.ORPHAN_SPREAD', 0.5))
         http, ws, queue, listener = self._push_listener(0.1)
         self.assertEqual([], listener.poll(timeout=0.3))
         http.answer(Answer(503))
