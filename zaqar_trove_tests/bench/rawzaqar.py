@@ -30,6 +30,9 @@ from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 import websocket
 
+from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import wsrequests
+
 
 class ZaqarError(Exception):
     """Zaqar answered something the floor does not expect."""
@@ -112,61 +115,20 @@ class Http:
         return (data or {}).get('messages') or []
 
 
-class Answers:
-    """Websocket answers matched to their requests by a header.
-
-    Zaqar echoes a request's headers in its answer, so each request
-    carries its own id and waits for the answer bearing it: one
-    connection serves many threads at once, as one HTTP connection per
-    thread does, without a lock making callers queue behind each other
-    or a connection (and authentication) per thread.
-    """
-
-    HEADER = 'X-Bench-Request-ID'
-
-    def __init__(self):
-        self._pending = set()
-        self._answers = {}
-        self._arrived = threading.Condition()
-
-    def new(self):
-        """A fresh request id, expected from now on."""
-        key = uuid.uuid4().hex
-        with self._arrived:
-            self._pending.add(key)
-        return key
-
-    def deliver(self, doc):
-        """Hand an answer to its waiter; answers nobody waits for drop."""
-        request = doc.get('request')
-        headers = request.get('headers') if isinstance(request, dict) else {}
-        key = headers.get(self.HEADER) if isinstance(headers, dict) else None
-        with self._arrived:
-            if key in self._pending:
-                self._answers[key] = doc
-                self._arrived.notify_all()
-
-    def wait(self, key, timeout):
-        """The answer to ``key``, or None after ``timeout`` seconds."""
-        with self._arrived:
-            self._arrived.wait_for(lambda: key in self._answers, timeout)
-            self._pending.discard(key)
-            return self._answers.pop(key, None)
-
-
 class Push:
     """One authenticated websocket: subscriptions and websocket posts.
 
     ``on_push(queue, body)`` runs in the reader thread for every pushed
     message. ``request(action, body)`` sends one action and waits for its
-    answer; any number of threads may call it at once (``Answers``).
+    answer; any number of threads may call it at once (answers are
+    matched to requests by the driver's ``wsrequests``).
     """
 
     def __init__(self, url, token, project_id, on_push=None):
         self._headers = {'X-Project-ID': project_id,
                          'Client-ID': str(uuid.uuid4())}
         self._on_push = on_push or (lambda queue, body: None)
-        self._answers = Answers()
+        self._pending = wsrequests.Pending()
         self._ws = websocket.create_connection(url, timeout=30,
                                                enable_multithread=True)
         self._send('authenticate', None,
@@ -198,23 +160,25 @@ class Push:
             try:
                 doc = self._read()
             except (websocket.WebSocketException, OSError, ValueError):
+                self._pending.fail_all()
                 return
             if not isinstance(doc, dict):
                 continue        # not a frame Zaqar sends: dropped
             if 'request' in doc:
-                self._answers.deliver(doc)
+                self._pending.answer(doc)
             else:
                 self._on_push(doc.get('queue_name'), doc.get('body'))
 
     def request(self, action, body, timeout=30):
-        """Send ``action`` and return its answer (a dict)."""
-        key = self._answers.new()
+        """Send ``action`` and return its answer's body (a dict)."""
+        request = self._pending.add()
         self._send(action, body,
-                   dict(self._headers, **{Answers.HEADER: key}))
-        doc = self._answers.wait(key, timeout)
-        if doc is None:
-            raise ZaqarError('websocket %s: no answer' % action)
-        return self._expect(action, doc)
+                   dict(self._headers, **{wsrequests.HEADER: request.key}))
+        try:
+            return self._pending.finish(request, 'websocket %s' % action,
+                                        timeout)
+        except errors.ZaqarError as exc:
+            raise ZaqarError(str(exc))
 
     def subscribe(self, queue, ttl=3600):
         self.request('subscription_create', {'queue_name': queue,
@@ -226,9 +190,9 @@ class Push:
 
     def claim(self, queue, limit=1):
         """As ``Http.claim``, over the websocket."""
-        doc = self.request('claim_create', {
+        body = self.request('claim_create', {
             'queue_name': queue, 'limit': limit, 'ttl': 60, 'grace': 60})
-        return (doc.get('body') or {}).get('messages') or []
+        return body.get('messages') or []
 
     def delete(self, queue, ids):
         """As ``Http.delete``, over the websocket."""

@@ -11,58 +11,12 @@
 # under the License.
 
 
-"""The floor's pure parts: answer correlation, ratios, CPU per call."""
-
-import threading
+"""The floor's pure parts: ratios, CPU per call."""
 
 import testtools
 
 from zaqar_trove_tests.bench import cli
-from zaqar_trove_tests.bench import rawzaqar
 from zaqar_trove_tests.bench import report
-
-
-def _answer(key, action='message_post'):
-    return {'request': {'action': action,
-                        'headers': {rawzaqar.Answers.HEADER: key}},
-            'headers': {'status': 201}}
-
-
-class TestAnswers(testtools.TestCase):
-
-    def test_each_waiter_gets_its_own_answer(self):
-        answers = rawzaqar.Answers()
-        keys = [answers.new() for _ in range(8)]
-        got = {}
-
-        def wait(key):
-            got[key] = answers.wait(key, 5)
-
-        threads = [threading.Thread(target=wait, args=(k,)) for k in keys]
-        for thread in threads:
-            thread.start()
-        for key in reversed(keys):
-            answers.deliver(_answer(key))
-        for thread in threads:
-            thread.join(5)
-        self.assertEqual({k: _answer(k) for k in keys}, got)
-
-    def test_answer_before_wait_is_kept(self):
-        answers = rawzaqar.Answers()
-        key = answers.new()
-        answers.deliver(_answer(key))
-        self.assertEqual(_answer(key), answers.wait(key, 0))
-
-    def test_unexpected_and_timed_out_answers_are_dropped(self):
-        answers = rawzaqar.Answers()
-        answers.deliver(_answer('nobody'))
-        answers.deliver({'request': {'action': 'x'}})
-        answers.deliver({'request': 'junk'})
-        answers.deliver({'request': {'headers': ['junk']}})
-        key = answers.new()
-        self.assertIsNone(answers.wait(key, 0.01))
-        answers.deliver(_answer(key))
-        self.assertEqual({}, answers._answers)
 
 
 def _cell(transport, callers, calls_per_s, p50, cpu=None, calls=100,

@@ -13,6 +13,8 @@
 
 """Websocket answers matched to their requests (no service)."""
 
+import threading
+
 import testtools
 
 from zaqar_trove_tests.rpc import errors
@@ -37,6 +39,23 @@ class TestPending(testtools.TestCase):
         self.assertTrue(self.pending.answer(_answer(first, 204)))
         self.assertEqual({}, self.pending.finish(first, 'first', 0))
         self.assertEqual({'n': 2}, self.pending.finish(second, 'second', 0))
+
+    def test_threads_waiting_at_once_each_get_their_own(self):
+        requests = [self.pending.add() for _ in range(8)]
+        got = {}
+
+        def finish(request):
+            got[request.key] = self.pending.finish(request, 'r', 30)
+
+        threads = [threading.Thread(target=finish, args=(r,))
+                   for r in requests]
+        for thread in threads:
+            thread.start()
+        for request in reversed(requests):
+            self.pending.answer(_answer(request, 201, {'k': request.key}))
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual({r.key: {'k': r.key} for r in requests}, got)
 
     def test_frames_of_nobody_are_not_answers(self):
         request = self.pending.add()
