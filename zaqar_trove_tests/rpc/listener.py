@@ -566,13 +566,9 @@ class ZaqarListener(base.PollStyleListener):
     def _over_websocket(self):
         return self._push is not None and self._settings.push_requests
 
-    def _websocket_failed(self, what, exc):
+    @staticmethod
+    def _websocket_failed(what, exc):
         LOG.debug('%s over the websocket failed (%s); over HTTP', what, exc)
-        if getattr(exc, 'sent', False):
-            # A request the websocket left unanswered may still reach
-            # Zaqar when its path heals.
-            self._claim_lost()
-            self._claim_lost(after=httpclient.CLAIM_TTL)
 
     def _claim(self, source, want):
         """Claim over the open websocket when pushed, else over HTTP."""
@@ -583,6 +579,10 @@ class ZaqarListener(base.PollStyleListener):
                                         httpclient.CLAIM_GRACE)
             except errors.ZaqarError as exc:
                 self._websocket_failed('A claim', exc)
+                if getattr(exc, 'sent', False):
+                    # Left unanswered, it may still reach Zaqar when the
+                    # websocket's path heals.
+                    self._claim_lost(held=True)
         return self._client.claim(source.queue, want)
 
     def _delete(self, source, ids):
@@ -606,26 +606,26 @@ class ZaqarListener(base.PollStyleListener):
                         'retrying with backoff', self.queues, exc)
         self._failing = True
 
-    def _claim_lost(self, after=0.0):
+    def _claim_lost(self, held=False):
         """Read every queue once a lost claim's TTL has passed.
 
         A claim whose answer was lost holds what it took, unannounced,
-        until its TTL passes. ``after``: the claim may still be made this
-        long (s) from now. Spread over ``ORPHAN_SPREAD``.
+        until its TTL passes. ``held``: a broken path may hold the request
+        and deliver it when it heals, now or (TCP retransmits with growing
+        pauses) later: read once more a TTL later. Spread over
+        ``ORPHAN_SPREAD``.
         """
-        self._orphan_reads = sorted(self._orphan_reads + [
-            self._clock() + after + httpclient.CLAIM_TTL + 1 +
-            random.uniform(0, ORPHAN_SPREAD)])
+        now = self._clock()
+        for after in (0.0, httpclient.CLAIM_TTL) if held else (0.0,):
+            self._orphan_reads.append(now + after + httpclient.CLAIM_TTL +
+                                      1 + random.uniform(0, ORPHAN_SPREAD))
+        self._orphan_reads.sort()
 
     def _reachable(self, source):
         if self._failing:
             LOG.info('Zaqar reachable again for listener on %s', self.queues)
-            # Requests a broken path held (a partition) reach Zaqar when
-            # it heals, about now, or later on another connection (TCP
-            # retransmits with growing pauses): claims made then expire
-            # a TTL later.
-            self._claim_lost()
-            self._claim_lost(after=httpclient.CLAIM_TTL)
+            # Claims a broken path held (a partition) are made as it heals.
+            self._claim_lost(held=True)
         if source.refused:
             LOG.info('Queue %s can be read again', source.queue)
         self._failing = source.refused = False
