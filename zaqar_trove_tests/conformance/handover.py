@@ -1,0 +1,105 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What oslo's functional suite is handed, and what it is excused from.
+
+Pure (no oslo test module is imported here: importing
+``oslo_messaging.tests`` monkey-patches the process with eventlet, which
+the unit tests must not suffer). ``test_oslo_functional`` applies it.
+
+* ``split_query``: a ``zaqar://`` URL without its query, and the
+  ``[oslo_messaging_zaqar]`` options the query stood for (README,
+  Findings: ``oslo-functional-kafka-query``).
+* ``EXCLUDED`` (every transport) and ``KNOWN_FAILURES`` (one transport,
+  ``transport()``) are the only places a test of the suite is skipped or
+  expected to fail, each with its reason.
+"""
+
+from urllib import parse
+
+from zaqar_trove_tests.rpc import options
+
+#: The environment variables oslo's harness reads its URLs from.
+URL_VARIABLES = ('RPC_TRANSPORT_URL', 'NOTIFY_TRANSPORT_URL')
+
+#: Tests skipped on every transport: ``Class.test`` -> why.
+EXCLUDED = {
+    'MetricsTestCase.test_functional': (
+        'needs an oslo.metrics collector (python3 -m oslo_metrics, a '
+        'socket in /var/tmp, its exporter on localhost:3000): fails on '
+        'rabbit:// too, without one; not a transport contract'),
+}
+
+#: Tests known to fail on one transport (``transport()``: ``rabbit``,
+#: ``zaqar-push``, ``zaqar-poll``): ``(transport, Class.test)`` -> why.
+_POLL_FAIRNESS = (
+    'fair dispatch needs pushes: every server of a topic (or listener of a '
+    'pool) hears of each message, and one that has seen others take from '
+    'the queue yields its next claim (rpc/listener.py, _yielding). A '
+    'polling server sees no competitor; the one that took the last '
+    'message polls hot and takes the next as well, so another server of '
+    'the group may get none. Polling is for signed-URL guests, each the '
+    'only server of its topic (README, fair dispatch).')
+_BATCH_RATE = (
+    'the 205 notifications reach the listener over longer than the '
+    "test's 5 s batch_timeout here (Zaqar posts them one by one and the "
+    'listener takes each with a claim of one and a delete, a few tens a '
+    'second on this machine), so the batches are cut by the timeout: '
+    'more than the 3 the test expects (5 to 11 seen). The batch contract '
+    'itself (size, timeout) is RPC-9 in tests/rpc.')
+KNOWN_FAILURES = {
+    ('zaqar-poll', 'CallTestCase.test_server_in_group'): _POLL_FAIRNESS,
+    ('zaqar-poll', 'CallTestCase.test_different_exchanges'): _POLL_FAIRNESS,
+    ('zaqar-poll', 'CastTestCase.test_server_in_group'): _POLL_FAIRNESS,
+    ('zaqar-poll', 'NotifyTestCase.test_multiple_servers'): _POLL_FAIRNESS,
+    ('zaqar-push', 'NotifyTestCase.test_simple_batch'): _BATCH_RATE,
+    ('zaqar-poll', 'NotifyTestCase.test_simple_batch'): _BATCH_RATE,
+}
+
+
+def split_query(url):
+    """``(url without its query, {option: value})`` of a ``zaqar`` URL.
+
+    Other schemes come back unchanged with no options. A query key the
+    driver does not know stays in the URL, so that the driver refuses it
+    as it would in service.
+    """
+    if not url or not url.split(':', 1)[0].startswith('zaqar'):
+        return url, {}
+    base, _, query = url.partition('?')
+    known = {opt.dest for opt in options.all_opts()}
+    opts, kept = {}, []
+    for key, value in parse.parse_qsl(query, keep_blank_values=True):
+        name = options.QUERY_ALIASES.get(key, key)
+        if name in known:
+            opts[name] = value
+        else:
+            kept.append((key, value))
+    if kept:
+        base += '?' + parse.urlencode(kept, safe=':/')
+    return base, opts
+
+
+def transport(url, opts):
+    """``rabbit``, ``zaqar-push``, ``zaqar-poll``... of a URL's options."""
+    scheme = (url or '').split(':', 1)[0].split('+', 1)[0]
+    if scheme != 'zaqar':
+        return scheme
+    delivery = opts.get('delivery', 'auto')
+    if delivery == 'auto':
+        delivery = 'push' if opts.get('websocket_url') else 'poll'
+    return 'zaqar-%s' % delivery
+
+
+def as_failure(exc):
+    """Raise ``exc`` as a test failure (it may be an error, queue.Empty)."""
+    raise AssertionError('%s: %s' % (type(exc).__name__, exc)) from exc
