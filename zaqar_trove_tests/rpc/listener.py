@@ -52,6 +52,13 @@ raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
 
+Fair dispatch (push): every server of a topic is woken by the same push
+and Zaqar gives the message to the first claim, so a server that just
+took one would often take the next too. A server that has seen other
+servers take from its topic lately (``_took``) leaves its next claim
+there to them for ``claim_yield`` seconds (``_yielding``), unless a
+backlog says every server is busy.
+
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
 logged and dropped -- it was removed from the queue when read -- and no
@@ -91,6 +98,16 @@ ASKING_PAUSE = 0.1
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
+#: How long (s) a topic counts as shared with other servers after the
+#: last sign of one (fair dispatch, ``_took``).
+CONTENDED_FOR = 60.0
+#: More announced messages than this waiting on a topic: every server is
+#: busy, so none yields its claims (fairness would only cost throughput).
+YIELD_BACKLOG = 4
+#: A message announced this long (s) before a claim that found nothing
+#: was stored by then (Zaqar pushes just before it stores): another
+#: server took it.
+STORED_AFTER = 0.1
 
 
 def _envelope_id(message):
@@ -136,13 +153,16 @@ class Source:
         self.marker = None
         self.primed = False
         self.seen = collections.OrderedDict()
+        self.announced = {}
+        self.took_at = None
+        self.contended_until = 0.0
 
 
 class _Hint:
     """What pushes announced on one source since the poll thread looked."""
 
     def __init__(self):
-        self.ids = set()
+        self.ids = {}
         self.catch_up = False
         self.at = 0.0
 
@@ -166,7 +186,7 @@ class _Pushes:
             if msg_id is None or len(hint.ids) >= MAX_PENDING:
                 hint.catch_up = True
             else:
-                hint.ids.add(msg_id)
+                hint.ids.setdefault(msg_id, at)
             hint.at = at
 
     def take(self):
@@ -271,13 +291,15 @@ class ZaqarListener(base.PollStyleListener):
     def _take_pushes(self):
         """Apply what pushes announced since the last look (poll thread)."""
         for source, hint in self._pushes.take().items():
-            ids = {i for i in hint.ids if i not in self._ids}
+            ids = {i: at for i, at in hint.ids.items() if i not in self._ids}
             if not ids and not hint.catch_up:
                 continue        # read before its push was taken
             if len(source.pending) + len(ids) > MAX_PENDING:
                 source.catch_up = True
             else:
-                source.pending |= ids
+                source.pending |= set(ids)
+                for msg_id, at in ids.items():
+                    source.announced.setdefault(msg_id, at)
             source.catch_up = source.catch_up or hint.catch_up
             source.hint_at = hint.at
             self._grace = self._settings.poll_min_interval
@@ -346,10 +368,16 @@ class ZaqarListener(base.PollStyleListener):
         due = []
         for source in self._sources:
             # An announcement is forgotten push_grace after it came, once
-            # the queue was read since (not while reads fail).
+            # the queue was read since (not while reads fail); on a topic,
+            # another server took what this one never found.
             if (pushed and source.read_at >= source.hint_at and
                     now - source.hint_at >= settings.push_grace):
+                if source.pending and source.mode == 'claim':
+                    source.contended_until = now + CONTENDED_FOR
                 source.pending.clear()
+                source.announced.clear()
+            if self._yielding(source, now):
+                continue
             if source.more or (pushed and (source.pending or
                                            source.catch_up)) or (
                     asking and source.mode == 'observe'):
@@ -361,6 +389,56 @@ class ZaqarListener(base.PollStyleListener):
                            source.mode != 'observe'):
                 due.append(source)
         return due
+
+    def _yielding(self, source, now):
+        """Whether ``source`` leaves its next claim to the other servers.
+
+        Fair dispatch among the servers of a topic: Zaqar hands a message
+        to whichever claim comes first, so a server that just took one,
+        and is woken with the others by the next push, would often take
+        that too. A server that took a message from a topic it knows is
+        shared (``_took``) claims there again only ``claim_yield``
+        seconds later, when the others had their turn -- unless more
+        than ``YIELD_BACKLOG`` messages were announced since it took one:
+        then every server is busy and yielding would only slow the topic
+        down. A topic with
+        one server never yields: nothing shows it a competitor.
+        """
+        if (source.mode != 'claim' or source.took_at is None or
+                now >= source.contended_until or
+                now - source.took_at >= self._settings.claim_yield):
+            return False
+        # What was announced before the last claim and not taken by it,
+        # another server took (claims take the oldest first): only what
+        # came since may still wait.
+        waiting = sum(1 for at in source.announced.values()
+                      if at >= source.took_at)
+        return waiting <= YIELD_BACKLOG
+
+    def _took(self, source, messages, started, now):
+        """A claim on ``source`` started at ``started`` read ``messages``.
+
+        Signs that other servers claim from this topic too: claims take
+        the oldest free message first, so an id announced before every
+        one just taken and still not read here was taken by another
+        server; so was one announced ``STORED_AFTER`` before a claim that
+        found nothing (Zaqar pushes just before it stores; very late
+        stores make a lone server yield needlessly, nothing worse).
+        """
+        if source.mode != 'claim':
+            return
+        read = {_envelope_id(m) for m in messages}
+        others = [at for msg_id, at in source.announced.items()
+                  if msg_id not in read]
+        if messages:
+            source.took_at = now
+            taken = [source.announced[i] for i in read
+                     if i in source.announced]
+            shared = taken and any(at < min(taken) for at in others)
+        else:
+            shared = any(at <= started - STORED_AFTER for at in others)
+        if shared:
+            source.contended_until = now + CONTENDED_FOR
 
     def _pause(self):
         pause = self._idle_pause()
@@ -374,10 +452,19 @@ class ZaqarListener(base.PollStyleListener):
         now = self._clock()
         if self._error_delay:
             return self._error_delay
-        if any(s.more for s in self._sources):
+        yielding = [s for s in self._sources if self._yielding(s, now)]
+        if any(s.more for s in self._sources if s not in yielding):
             # The last read filled its page, with messages that were all
             # dropped (stale or malformed): what follows is read at once.
             return 0.0
+        if yielding:
+            # Read again when the first yield ends (or a push comes).
+            end = min(s.took_at for s in yielding) + settings.claim_yield
+            return max(0.0, min(end - now, self._busy_pause(now)))
+        return self._busy_pause(now)
+
+    def _busy_pause(self, now):
+        settings = self._settings
         if self._pushed():
             if any(s.pending and now - s.hint_at < settings.push_grace
                    for s in self._sources) or any(
@@ -429,6 +516,7 @@ class ZaqarListener(base.PollStyleListener):
             self._next = (self._sources.index(source) + 1) % len(
                 self._sources)
             want = self._batch(source, wanted - found)
+            started = self._clock()
             try:
                 messages = self._read(source, want)
             except errors.Unreachable as exc:
@@ -452,7 +540,10 @@ class ZaqarListener(base.PollStyleListener):
             announced = pushed and read <= source.pending
             if pushed and not announced:
                 self._check_lag(source, messages)
+            self._took(source, messages, started, self._clock())
             source.pending -= read
+            for msg_id in read:
+                source.announced.pop(msg_id, None)
             # A catch-up read that found nothing is repeated for
             # push_grace, as an announced message not found: Zaqar pushes
             # before it stores, so a message posted as the subscription
@@ -462,6 +553,7 @@ class ZaqarListener(base.PollStyleListener):
                                self._settings.push_grace)
             if source.mode == 'observe':
                 source.pending.clear()
+                source.announced.clear()
             # Read on at once after a full page, unless it held just what
             # pushes announced and nothing announced is left (then the next
             # push says when to read); a burst is read to its end even

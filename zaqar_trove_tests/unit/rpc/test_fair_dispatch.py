@@ -1,0 +1,157 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Fair dispatch among the servers of a topic (``listener._yielding``).
+
+Zaqar gives a message to the first claim; a server that just took one
+would take the next too, as it is woken with the others by its push. A
+server that knows the topic is shared leaves the next claim to the others
+for ``claim_yield``; a topic with one server is never slowed. Fake clock
+and scripted client (``fakes``), as in ``test_listener_decisions``.
+"""
+
+from zaqar_trove_tests.rpc import listener as zlistener
+from zaqar_trove_tests.unit.rpc import fakes
+from zaqar_trove_tests.unit.rpc import test_listener_decisions as decisions
+
+NOW = 1000.0
+
+
+class TestWhenAServerYields(decisions.ListenerTestCase):
+    """``_yielding``, by situation."""
+
+    # name, mode, took (s ago, None: never), contended, pending -> yields
+    TABLE = [
+        ('took just now from a shared topic', 'claim', 0.01, True, 1,
+         True),
+        ('took from a shared topic longer than claim_yield ago', 'claim',
+         0.1, True, 1, False),
+        ('never took here', 'claim', None, True, 1, False),
+        ('one server: no competitor ever seen', 'claim', 0.01, False, 1,
+         False),
+        ('a backlog: every server busy', 'claim', 0.01, True,
+         zlistener.YIELD_BACKLOG + 1, False),
+        ('up to the backlog it still yields', 'claim', 0.01, True,
+         zlistener.YIELD_BACKLOG, True),
+        ('announced before it took, not taken: others took them',
+         'claim', -0.01, True, zlistener.YIELD_BACKLOG + 1, True),
+        ("a server's own queue (one reader)", 'pop', 0.01, True, 1, False),
+    ]
+
+    def test_table(self):
+        listener = self.listener(sources=[('q', 'claim')])
+        for name, mode, took, contended, pending, expected in self.TABLE:
+            source = zlistener.Source('q', mode)
+            source.took_at = None if took is None else NOW - took
+            source.contended_until = NOW + (10 if contended else -10)
+            source.pending = {str(n) for n in range(pending)}
+            source.announced = {i: NOW for i in source.pending}
+            self.assertEqual(expected, listener._yielding(source, NOW),
+                             name)
+
+    def test_claim_yield_zero_never_yields(self):
+        listener = self.listener(sources=[('q', 'claim')], claim_yield=0)
+        source = self.sources['q']
+        source.took_at, source.contended_until = NOW, NOW + 10
+        self.assertFalse(listener._yielding(source, NOW))
+
+    def test_a_yielding_topic_is_not_due_and_others_still_are(self):
+        listener = self.listener()
+        topic, own = self.sources['topic'], self.sources['srv']
+        for source in (topic, own):
+            source.pending, source.hint_at = {'x'}, NOW
+            source.announced = {'x': NOW}
+        topic.took_at, topic.contended_until = NOW, NOW + 10
+        self.assertEqual(['srv'], [s.queue for s in listener._due(NOW)])
+
+
+class TestSignsOfCompetitors(decisions.ListenerTestCase):
+    """``_took`` and forgotten announcements: is the topic shared?"""
+
+    # name, announced {id: s before the claim}, ids taken -> contended
+    TABLE = [
+        ('took the oldest announced: nothing to say', {'a': 2, 'b': 1},
+         ['a'], False),
+        ('took a newer one while an older is still unread: another '
+         'server took it', {'a': 2, 'b': 1}, ['b'], True),
+        ('took both', {'a': 2, 'b': 1}, ['a', 'b'], False),
+        ('took an unannounced message: nothing to say', {'a': 2}, ['z'],
+         False),
+        ('found nothing just after the push: maybe not stored yet',
+         {'a': 0.01}, [], False),
+        ('found nothing long after the push: another server took it',
+         {'a': zlistener.STORED_AFTER}, [], True),
+        ('found nothing, nothing announced', {}, [], False),
+    ]
+
+    def test_table(self):
+        listener = self.listener(sources=[('q', 'claim')])
+        for name, announced, taken, expected in self.TABLE:
+            source = zlistener.Source('q', 'claim')
+            source.announced = {i: NOW - ago for i, ago in announced.items()}
+            source.pending = set(announced)
+            messages = [fakes.message(dict(fakes.cast(i), id=i))
+                        for i in taken]
+            listener._took(source, messages, NOW, NOW + 0.01)
+            self.assertEqual(NOW + 0.01 if taken else None, source.took_at,
+                             name)
+            self.assertEqual(expected, source.contended_until > NOW, name)
+
+    def _forgotten(self, mode):
+        """A source whose announcement, read since, passed push_grace."""
+        listener = self.listener(sources=[('q', mode)])
+        source = self.sources['q']
+        source.pending, source.announced = {'x'}, {'x': NOW - 2}
+        source.hint_at, source.read_at = NOW - 2, NOW - 0.1
+        listener._next_full = NOW + 100
+        listener._due(NOW)
+        self.assertEqual({}, source.announced)
+        return source
+
+    def test_an_announcement_never_found_means_a_shared_topic(self):
+        self.assertGreater(self._forgotten('claim').contended_until, NOW)
+
+    def test_a_servers_own_queue_never_counts_as_shared(self):
+        self.assertEqual(0.0, self._forgotten('pop').contended_until)
+
+
+class TestTheNextClaim(decisions.ListenerTestCase):
+    """When a server that just took a message claims again."""
+
+    def _took_first(self, contended):
+        listener = self.listener(sources=[('q', 'claim')])
+        listener.poll(timeout=1)    # the first (full) read
+        first = fakes.message(fakes.cast(1))
+        self.client.script('q', [first], [fakes.message(fakes.cast(2))])
+        self.push.push('q', first['body'])
+        self.assertEqual([1], fakes.values(listener.poll(timeout=100)))
+        if contended:
+            self.sources['q'].contended_until = self.clock() + 60
+        took = self.clock()
+        self.clock.at(took + 0.01,
+                      lambda: self.push.push('q', fakes.cast(2)))
+        self.assertEqual([2], fakes.values(listener.poll(timeout=100)))
+        return took
+
+    def test_on_a_shared_topic_it_waits_claim_yield(self):
+        took = self._took_first(contended=True)
+        self.assertAlmostEqual(took + 0.1, self.reads('q')[-1])
+
+    def test_alone_on_its_topic_it_claims_at_once(self):
+        took = self._took_first(contended=False)
+        self.assertAlmostEqual(took + 0.01, self.reads('q')[-1])
+
+    def test_it_does_not_spin_while_it_yields(self):
+        took = self._took_first(contended=True)
+        reads = [t for t in self.reads('q') if took < t]
+        self.assertEqual(1, len(reads))
+        self.assertLess(len(self.clock.pauses), 20)
