@@ -17,8 +17,9 @@ there, then runs ``test_oslo_functional`` with stestr once per transport
 (``zaqar://`` with push, with polling, and ``rabbit://``), each into a
 repository of its own, ``OUT/TRANSPORT/.stestr`` (``.ci/summary`` counts
 them); the transport reaches oslo's harness as it reads it, through
-``RPC_TRANSPORT_URL`` and ``NOTIFY_TRANSPORT_URL``. Exit status 0 when
-every run passed.
+``RPC_TRANSPORT_URL`` and ``NOTIFY_TRANSPORT_URL``, every test with a
+timeout (``handover.environment``). Exit status 0 when every run
+passed.
 """
 
 import argparse
@@ -29,6 +30,7 @@ import sys
 
 from zaqar_trove_tests.bench import cli as bench_cli
 from zaqar_trove_tests.bench import target as bench_target
+from zaqar_trove_tests.conformance import handover
 from zaqar_trove_tests.stack import control
 
 TRANSPORTS = ('push', 'poll', 'rabbit')
@@ -46,6 +48,11 @@ def parser():
     p.add_argument('--out', default=os.path.join('reports', 'oslo-functional'),
                    help='one stestr repository per transport under here')
     p.add_argument('--concurrency', type=int, default=2)
+    p.add_argument('--test-timeout', type=int,
+                   default=handover.TEST_TIMEOUT,
+                   help='seconds a test may take before it fails (%s, '
+                        'unless the environment sets it)' %
+                        handover.TIMEOUT_VARIABLE)
     p.add_argument('filters', nargs='*',
                    help="stestr's test filters (regular expressions)")
     return p
@@ -55,7 +62,7 @@ def stestr(args, transport, url, echo):
     """Run the suite on ``url``; stestr's exit status."""
     repo = os.path.abspath(os.path.join(args.out, transport))
     os.makedirs(repo, exist_ok=True)
-    env = dict(os.environ, RPC_TRANSPORT_URL=url, NOTIFY_TRANSPORT_URL=url)
+    env = handover.environment(os.environ, url, args.test_timeout)
     base = [sys.executable, '-m', 'stestr', '--config', STESTR_CONF,
             '--repo-url', repo]
     echo('== %s: stestr repository %s' % (transport, repo))

@@ -19,6 +19,10 @@ the unit tests must not suffer). ``test_oslo_functional`` applies it.
 * ``split_query``: a ``zaqar://`` URL without its query, and the
   ``[oslo_messaging_zaqar]`` options the query stood for (README,
   Findings: ``oslo-functional-kafka-query``).
+* ``environment``: what one run of the suite is handed: its URLs and a
+  timeout for every test (``OS_TEST_TIMEOUT``, which oslotest's
+  ``BaseTestCase``, the base of oslo's functional tests, turns into a
+  ``fixtures.Timeout``): a hang becomes one failed test, not a stuck run.
 * ``EXCLUDED`` (every transport) and ``KNOWN_FAILURES`` (one transport,
   ``transport()``) are the only places a test of the suite is skipped or
   expected to fail, each with its reason.
@@ -30,6 +34,11 @@ from zaqar_trove_tests.rpc import options
 
 #: The environment variables oslo's harness reads its URLs from.
 URL_VARIABLES = ('RPC_TRANSPORT_URL', 'NOTIFY_TRANSPORT_URL')
+#: oslotest's per-test timeout variable (seconds, an integer).
+TIMEOUT_VARIABLE = 'OS_TEST_TIMEOUT'
+#: Its value unless the environment sets one: the slowest test of the
+#: suite takes about 10 s on zaqar:// here.
+TEST_TIMEOUT = 120
 
 #: Tests skipped on every transport: ``Class.test`` -> why.
 EXCLUDED = {
@@ -64,6 +73,21 @@ KNOWN_FAILURES = {
     ('zaqar-push', 'NotifyTestCase.test_simple_batch'): _BATCH_RATE,
     ('zaqar-poll', 'NotifyTestCase.test_simple_batch'): _BATCH_RATE,
 }
+
+
+def environment(base, url, timeout=TEST_TIMEOUT):
+    """The environment of one run of the suite on ``url``.
+
+    ``base`` (``os.environ``) with both URL variables set to ``url`` and
+    ``OS_TEST_TIMEOUT`` to ``timeout`` unless ``base`` already sets it
+    (a positive integer: oslotest reads it with ``int``; 0 turns the
+    timeout off, as in oslotest).
+    """
+    env = dict(base)
+    env.update((variable, url) for variable in URL_VARIABLES)
+    if not env.get(TIMEOUT_VARIABLE):
+        env[TIMEOUT_VARIABLE] = str(int(timeout))
+    return env
 
 
 def split_query(url):

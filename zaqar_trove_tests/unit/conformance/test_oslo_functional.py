@@ -69,6 +69,26 @@ class TestSplitQuery(testtools.TestCase):
             self.assertEqual((handed, opts), suite.split_query(url), name)
 
 
+class TestEnvironment(testtools.TestCase):
+
+    def test_urls_and_a_timeout_for_every_test(self):
+        env = suite.environment({'PATH': '/bin'}, Z, 90)
+        self.assertEqual({'PATH': '/bin', 'RPC_TRANSPORT_URL': Z,
+                          'NOTIFY_TRANSPORT_URL': Z,
+                          'OS_TEST_TIMEOUT': '90'}, env)
+
+    def test_the_default_timeout(self):
+        env = suite.environment({}, Z)
+        self.assertEqual(str(suite.TEST_TIMEOUT), env['OS_TEST_TIMEOUT'])
+
+    def test_a_timeout_the_environment_sets_is_kept(self):
+        base = {'OS_TEST_TIMEOUT': '7', 'RPC_TRANSPORT_URL': 'fake:/'}
+        env = suite.environment(base, Z, 90)
+        self.assertEqual('7', env['OS_TEST_TIMEOUT'])
+        self.assertEqual(Z, env['RPC_TRANSPORT_URL'])
+        self.assertEqual('fake:/', base['RPC_TRANSPORT_URL'])
+
+
 class TestTransport(testtools.TestCase):
 
     TABLE = [
