@@ -29,6 +29,11 @@
      "res": ..., "fail": "...", "end": true           (reply)
      "re": true,             posted again after Zaqar may have stored
                              it already: maybe a duplicate (call/cast)
+     "sq": ["<32 hex>", 7],  the sender's stream and this envelope's
+                             number in it on this queue: 1, 2, 3... per
+                             (sender, queue) (call/cast/notify, optional;
+                             servers of a topic learn from gaps that
+                             others take from it: ``listener``)
      "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
      "nv": 2.0}              notification envelope version (notify)
 
@@ -57,7 +62,7 @@ from jsonschema import validators
 from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import names
 
-VERSION = '1.1'
+VERSION = '1.2'
 KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn')
 #: The longest call timeout (s) a call may carry: a week.
 MAX_TIMEOUT = 7 * 86400
@@ -67,19 +72,25 @@ _HEX32 = {'type': 'string', 'minLength': 32, 'maxLength': 32,
 _SECONDS = {'type': 'number', 'finite': True, 'exclusiveMinimum': 0,
             'maximum': MAX_TIMEOUT}
 _OBJECT = {'type': 'object'}
+_SEQUENCE = {'type': 'array', 'minItems': 2, 'maxItems': 2,
+             'items': [_HEX32, {'type': 'integer', 'minimum': 1,
+                                'maximum': 2 ** 53}],
+             'additionalItems': False}
 _FIELDS = {
     'call': {'ctx': _OBJECT, 'msg': _OBJECT, 'mid': _HEX32, 'rk': _HEX32,
-             're': {'type': 'boolean'},
+             're': {'type': 'boolean'}, 'sq': _SEQUENCE,
              'rq': {'type': 'string', 'maxLength': names.MAX_LENGTH,
                     'pattern': names.REPLY_PATTERN},
              'rg': zauth.GRANT_SCHEMA, 'to': _SECONDS,
              'cm': {'anyOf': [_SECONDS, {'type': 'null'}]}},
-    'cast': {'ctx': _OBJECT, 'msg': _OBJECT, 're': {'type': 'boolean'}},
+    'cast': {'ctx': _OBJECT, 'msg': _OBJECT, 're': {'type': 'boolean'},
+             'sq': _SEQUENCE},
     'reply': {'mid': _HEX32, 'rk': _HEX32, 'end': {'type': 'boolean'},
               'fail': {'type': ['string', 'null']}},
     'hb': {'mid': _HEX32, 'rk': _HEX32},
     'notify': {'ctx': _OBJECT, 'msg': _OBJECT,
-               'nv': {'type': ['number', 'string'], 'finite': True}},
+               'nv': {'type': ['number', 'string'], 'finite': True},
+               'sq': _SEQUENCE},
     'dq': {'x': _HEX32},
     'dn': {'x': _HEX32},
 }
@@ -167,6 +178,11 @@ def heartbeat(request):
 def notification(ctxt, message, version):
     """A notification (``version`` is oslo's notification envelope)."""
     return _new('notify', ctx=ctxt, msg=message, nv=version)
+
+
+def sequenced(body, sequence):
+    """``body`` numbered in its sender's stream: ``[stream, n]``."""
+    return dict(body, sq=list(sequence))
 
 
 def retried(body):

@@ -52,12 +52,19 @@ raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
 
-Fair dispatch (push): every server of a topic is woken by the same push
-and Zaqar gives the message to the first claim, so a server that just
-took one would often take the next too. A server that has seen other
-servers take from its topic lately (``_took``) leaves its next claim
-there to them for ``claim_yield`` seconds (``_yielding``), unless a
-backlog says every server is busy.
+Fair dispatch: Zaqar gives a message to the first claim. With push every
+server of a topic is woken by the same push, so a server that just took
+one would often take the next too; with polling, the server that took
+the last message polls hot while the others' pauses have grown, and takes
+the next as well. A server that has seen other servers take from its
+topic lately (``_took``) leaves its next claim there to them for
+``claim_yield`` seconds (``_yielding``), unless a backlog says every
+server is busy. Signs of other servers: announcements never found
+(push), and gaps in a sender's numbered stream (``sq``, both modes: a
+number that never came was taken elsewhere). A polling server cannot
+hear of a competitor before it took something, so it yields until its
+topic shows it is alone (``ALONE_AFTER`` messages in a row continued
+their sender's stream); a pushed server never yields unless it saw one.
 
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
@@ -108,6 +115,33 @@ YIELD_BACKLOG = 4
 #: was stored by then (Zaqar pushes just before it stores): another
 #: server took it.
 STORED_AFTER = 0.1
+#: Polling: after this many messages in a row that each continued its
+#: sender's stream (no number missing), a topic is taken to have one
+#: server: it no longer yields (until a gap says otherwise).
+ALONE_AFTER = 8
+#: Streams (senders) a source follows; the oldest is forgotten beyond.
+MAX_STREAMS = 256
+#: Numbers of a stream awaited at once (the rest is not tracked).
+MAX_MISSING = 32
+#: Polling: a message this old (Zaqar's whole seconds) waited for every
+#: server: a backlog, so the server that took it does not yield.
+BACKLOG_AGE = 2
+
+
+def _sequence(message):
+    """``(stream, number)`` of a message read, or None if it has none.
+
+    Hostile input: anything but a 32-character string and a positive
+    integer is no number (a forged one can only make servers yield).
+    """
+    body = message.get('body') if isinstance(message, dict) else None
+    sq = body.get('sq') if isinstance(body, dict) else None
+    if (isinstance(sq, list) and len(sq) == 2 and
+            isinstance(sq[0], str) and len(sq[0]) == 32 and
+            isinstance(sq[1], int) and not isinstance(sq[1], bool) and
+            0 < sq[1] <= 2 ** 53):
+        return sq[0], sq[1]
+    return None
 
 
 def _envelope_id(message):
@@ -156,6 +190,10 @@ class Source:
         self.announced = {}
         self.took_at = None
         self.contended_until = 0.0
+        self.backlog = False
+        self.streams = collections.OrderedDict()
+        self.missing = {}
+        self.in_order = 0
 
 
 class _Hint:
@@ -394,19 +432,23 @@ class ZaqarListener(base.PollStyleListener):
         """Whether ``source`` leaves its next claim to the other servers.
 
         Fair dispatch among the servers of a topic: Zaqar hands a message
-        to whichever claim comes first, so a server that just took one,
-        and is woken with the others by the next push, would often take
-        that too. A server that took a message from a topic it knows is
-        shared (``_took``) claims there again only ``claim_yield``
-        seconds later, when the others had their turn -- unless more
-        than ``YIELD_BACKLOG`` messages were announced since it took one:
-        then every server is busy and yielding would only slow the topic
-        down. A topic with
-        one server never yields: nothing shows it a competitor.
+        to whichever claim comes first, so a server that just took one
+        would often take the next too. A server that took a message from
+        a topic it knows is shared (``_took``) claims there again only
+        ``claim_yield`` seconds later, when the others had their turn --
+        unless a backlog says every server is busy (more than
+        ``YIELD_BACKLOG`` messages announced since it took one; polling:
+        the message it took waited ``BACKLOG_AGE``): yielding would only
+        slow the topic down. A pushed server with no sign of a competitor
+        never yields; a polling one yields until its topic shows it is
+        alone (``_alone``): it cannot hear of the others otherwise.
         """
         if (source.mode != 'claim' or source.took_at is None or
-                now >= source.contended_until or
+                source.backlog or
                 now - source.took_at >= self._settings.claim_yield):
+            return False
+        if now >= source.contended_until and (self._pushed() or
+                                              self._alone(source)):
             return False
         # What was announced before the last claim and not taken by it,
         # another server took (claims take the oldest first): only what
@@ -414,6 +456,11 @@ class ZaqarListener(base.PollStyleListener):
         waiting = sum(1 for at in source.announced.values()
                       if at >= source.took_at)
         return waiting <= YIELD_BACKLOG
+
+    @staticmethod
+    def _alone(source):
+        """A polling server's topic showed no other server lately."""
+        return source.in_order >= ALONE_AFTER
 
     def _took(self, source, messages, started, now):
         """A claim on ``source`` started at ``started`` read ``messages``.
@@ -423,7 +470,9 @@ class ZaqarListener(base.PollStyleListener):
         one just taken and still not read here was taken by another
         server; so was one announced ``STORED_AFTER`` before a claim that
         found nothing (Zaqar pushes just before it stores; very late
-        stores make a lone server yield needlessly, nothing worse).
+        stores make a lone server yield needlessly, nothing worse); and
+        so was a number of a sender's stream still missing here
+        ``STORED_AFTER`` after a later one was read (``_numbers``).
         """
         if source.mode != 'claim':
             return
@@ -435,10 +484,52 @@ class ZaqarListener(base.PollStyleListener):
             taken = [source.announced[i] for i in read
                      if i in source.announced]
             shared = taken and any(at < min(taken) for at in others)
+            ages = [m.get('age') for m in messages]
+            source.backlog = not self._pushed() and any(
+                isinstance(a, (int, float)) and a >= BACKLOG_AGE
+                for a in ages)
         else:
             shared = any(at <= started - STORED_AFTER for at in others)
-        if shared:
+        if self._numbers(source, messages, now) or shared:
             source.contended_until = now + CONTENDED_FOR
+            source.in_order = 0
+
+    @staticmethod
+    def _numbers(source, messages, now):
+        """Follow the senders' streams (``sq``); True on a gap.
+
+        A message that continues its stream (the next number, or the
+        first of a stream) counts towards ``ALONE_AFTER``. One that skips
+        numbers awaits them: concurrent posts of one sender may be stored
+        out of order, so a number counts as taken elsewhere only when it
+        is still missing ``STORED_AFTER`` after it was awaited.
+        """
+        for message in messages:
+            sequence = _sequence(message)
+            if sequence is None:
+                continue
+            stream, number = sequence
+            last = source.streams.pop(stream, None)
+            if source.missing.pop(sequence, None) is not None:
+                source.streams[stream] = last
+                continue        # came late, out of order
+            if last is None and number == 1 or (
+                    last is not None and number == last + 1):
+                source.in_order += 1
+            elif last is not None and number > last + 1:
+                for n in range(last + 1, min(number, last + 1 +
+                                             MAX_MISSING)):
+                    source.missing[(stream, n)] = now
+            source.streams[stream] = max(number, last or 0)
+            while len(source.streams) > MAX_STREAMS:
+                gone, _ = source.streams.popitem(last=False)
+                source.missing = {k: at for k, at in source.missing.items()
+                                  if k[0] != gone}
+        late = [k for k, at in source.missing.items()
+                if now - at >= STORED_AFTER]
+        for key in late:
+            del source.missing[key]
+        return bool(late)
 
     def _pause(self):
         pause = self._idle_pause()

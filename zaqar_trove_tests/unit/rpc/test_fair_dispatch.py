@@ -19,6 +19,7 @@ for ``claim_yield``; a topic with one server is never slowed. Fake clock
 and scripted client (``fakes``), as in ``test_listener_decisions``.
 """
 
+from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import test_listener_decisions as decisions
@@ -155,3 +156,119 @@ class TestTheNextClaim(decisions.ListenerTestCase):
         reads = [t for t in self.reads('q') if took < t]
         self.assertEqual(1, len(reads))
         self.assertLess(len(self.clock.pauses), 20)
+
+
+def numbered(value, stream, number, age=0):
+    """A cast read from Zaqar, number ``number`` of ``stream``."""
+    stream = stream if len(stream) == 32 else stream * 32
+    body = envelope.sequenced(fakes.cast(value), (stream, number))
+    return fakes.message(body, age)
+
+
+class TestStreams(decisions.ListenerTestCase):
+    """``_numbers``: the senders' numbered streams (``sq``) show gaps."""
+
+    # name, [(stream, number, s after the first)] -> (gap, in order)
+    TABLE = [
+        ('one stream from its start', [('a', 1, 0), ('a', 2, 0),
+                                       ('a', 3, 0)], (False, 3)),
+        ('a stream met midway: not in order yet, no gap', [('a', 5, 0)],
+         (False, 0)),
+        ('two streams interleaved', [('a', 1, 0), ('b', 1, 0), ('a', 2, 0),
+                                     ('b', 2, 0)], (False, 4)),
+        ('a number skipped, not come STORED_AFTER later: taken elsewhere',
+         [('a', 1, 0), ('a', 3, 0), ('a', 4, zlistener.STORED_AFTER)],
+         (True, 2)),
+        ('a number skipped, read soon after: stored out of order',
+         [('a', 1, 0), ('a', 3, 0), ('a', 2, 0.01),
+          ('a', 4, zlistener.STORED_AFTER)], (False, 2)),
+        ('a number skipped, checked too soon to say',
+         [('a', 1, 0), ('a', 3, 0), ('a', 4, 0.01)], (False, 2)),
+        ('an old number again (a repost): nothing',
+         [('a', 1, 0), ('a', 2, 0), ('a', 1, 0)], (False, 2)),
+    ]
+
+    def test_table(self):
+        for name, reads, (gap, in_order) in self.TABLE:
+            source = zlistener.Source('q', 'claim')
+            seen = False
+            for stream, number, after in reads:
+                seen |= zlistener.ZaqarListener._numbers(
+                    source, [numbered(0, stream, number)], NOW + after)
+            self.assertEqual((gap, in_order), (seen, source.in_order), name)
+
+    def test_a_message_without_a_valid_number_says_nothing(self):
+        source = zlistener.Source('q', 'claim')
+        for sq in (None, ['a' * 32], ['a' * 32, 0], ['a' * 32, True],
+                   ['a' * 32, 1.5], ['short', 1], 'a', {'a': 1}):
+            body = dict(fakes.cast(0), sq=sq)
+            self.assertFalse(zlistener.ZaqarListener._numbers(
+                source, [fakes.message(body)], NOW))
+        self.assertEqual((0, {}), (source.in_order, source.missing))
+
+    def test_what_a_source_follows_is_bounded(self):
+        source = zlistener.Source('q', 'claim')
+        for n in range(zlistener.MAX_STREAMS + 10):
+            zlistener.ZaqarListener._numbers(
+                source, [numbered(0, '%031x' % n + 'a', 1)], NOW)
+        zlistener.ZaqarListener._numbers(
+            source, [numbered(0, 'b', 1), numbered(0, 'b', 10 ** 6)], NOW)
+        self.assertEqual(zlistener.MAX_STREAMS, len(source.streams))
+        self.assertEqual(zlistener.MAX_MISSING, len(source.missing))
+
+
+class TestPollingServers(decisions.ListenerTestCase):
+    """Polling: no competitor is heard of before a server took a message.
+
+    So a polling server yields until its topic shows it is alone.
+    """
+
+    def _polled(self, *messages):
+        listener = self.listener(sources=[('q', 'claim')], push=False)
+        self.client.script('q', *[[m] for m in messages])
+        taken = []
+        for _ in messages:
+            taken += fakes.values(listener.poll(timeout=100))
+        return listener, taken
+
+    def _gaps(self):
+        reads = [t for t in self.client.times('claim', 'q')]
+        return [round(b - a, 3) for a, b in zip(reads, reads[1:])]
+
+    def test_a_new_server_yields_after_each_message(self):
+        self._polled(numbered(1, 'a', 1), numbered(2, 'a', 2))
+        self.assertEqual([0.1], self._gaps()[:1])
+
+    def test_alone_after_alone_after_messages_in_order(self):
+        n = zlistener.ALONE_AFTER
+        self._polled(*[numbered(i, 'a', i) for i in range(1, n + 3)])
+        self.assertEqual([0.1] * (n - 1) + [0.0] * 2, self._gaps())
+
+    def test_a_gap_makes_it_yield_again(self):
+        n = zlistener.ALONE_AFTER
+        listener = self.listener(sources=[('q', 'claim')], push=False)
+        self.client.script('q', *[[numbered(i, 'a', i)]
+                                  for i in range(1, n + 1)] +
+                           [[numbered(n + 2, 'a', n + 2)]] + [[]] * 40 +
+                           [[numbered(n + 3, 'a', n + 3)],
+                            [numbered(n + 4, 'a', n + 4)]])
+        taken = []
+        while len(taken) < n + 3:
+            taken += fakes.values(listener.poll(timeout=100))
+        # n + 1 never came: another server took it (STORED_AFTER passed).
+        self.assertGreater(self.sources['q'].contended_until, NOW)
+        self.assertEqual(0.1, self._gaps()[-1])
+        self.assertEqual(0.0, self._gaps()[n - 1])     # alone until then
+
+    def test_a_message_that_waited_for_every_server_is_not_yielded(self):
+        self._polled(numbered(1, 'a', 1, age=zlistener.BACKLOG_AGE),
+                     numbered(2, 'a', 2))
+        self.assertEqual([0.0], self._gaps()[:1])
+
+    def test_a_servers_own_queue_never_yields(self):
+        listener = self.listener(sources=[('q', 'pop')], push=False)
+        self.client.script('q', [numbered(1, 'a', 1)], [numbered(2, 'a', 2)])
+        listener.poll(timeout=100)
+        listener.poll(timeout=100)
+        reads = self.reads('q')
+        self.assertEqual([0.0], [b - a for a, b in zip(reads, reads[1:])])

@@ -174,7 +174,10 @@ class TestPollingPauses(ListenerTestCase):
                          self.clock.pauses[:11])
 
     def test_a_message_keeps_polling_fast_for_poll_hot_window(self):
-        listener = self.listener(sources=[('q', 'claim')], push=False)
+        # claim_yield=0: no fair-dispatch pause after the message
+        # (test_fair_dispatch).
+        listener = self.listener(sources=[('q', 'claim')], push=False,
+                                 claim_yield=0)
         self.client.script('q', *[[]] * 9 + [[fakes.message(
             fakes.cast(1))]])
         self.assertEqual([1], fakes.values(listener.poll(timeout=10)))
