@@ -35,10 +35,12 @@
                              servers of a topic learn from gaps that
                              others take from it: ``listener``)
      "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
+     "s": "<32 hex>",        a polling server of the topic (hi)
      "nv": 2.0}              notification envelope version (notify)
 
 ``dq``/``dn`` travel on a topic's fanout queue, between its servers:
-"did one of you run ``x``?" and "I ran ``x``" (see ``listener``).
+"did one of you run ``x``?" and "I ran ``x``"; so does ``hi``, "server
+``s`` polls this topic too" (fair dispatch; see ``listener``).
 
 Everything read from a queue is hostile input (a guest may write to the
 queues it serves, to its callers' reply queues and to the topics it
@@ -63,7 +65,7 @@ from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import names
 
 VERSION = '1.2'
-KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn')
+KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn', 'hi')
 #: The longest call timeout (s) a call may carry: a week.
 MAX_TIMEOUT = 7 * 86400
 
@@ -93,6 +95,7 @@ _FIELDS = {
                'sq': _SEQUENCE},
     'dq': {'x': _HEX32},
     'dn': {'x': _HEX32},
+    'hi': {'s': _HEX32},
 }
 _REQUIRED = {
     'call': ['ctx', 'msg', 'mid', 'rk', 'rq', 'rg', 'to'],
@@ -102,6 +105,7 @@ _REQUIRED = {
     'notify': ['ctx', 'msg'],
     'dq': ['x'],
     'dn': ['x'],
+    'hi': ['s'],
 }
 
 
@@ -200,6 +204,11 @@ def query(envelope_id):
 def done(envelope_id):
     """Tells the other servers of a topic: I ran that envelope."""
     return _new('dn', x=envelope_id)
+
+
+def hello(server):
+    """Tells the other servers of a topic: ``server`` polls it too."""
+    return _new('hi', s=server)
 
 
 def _describe(error, body):

@@ -65,6 +65,13 @@ number that never came was taken elsewhere). A polling server cannot
 hear of a competitor before it took something, so it yields until its
 topic shows it is alone (``ALONE_AFTER`` messages in a row continued
 their sender's stream); a pushed server never yields unless it saw one.
+Polling RPC servers also say hello on their topic's fanout queue (``hi``:
+at start, to a server heard of for the first time, every
+``HELLO_EVERY`` while others are known, and when they take a message
+after an idle spell): a hello makes the topic shared for the others, and
+makes them poll it every ``claim_yield`` for ``poll_hot_window``, so that
+what a yielding server leaves is found by another, not by itself when
+its yield ends.
 
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
@@ -126,6 +133,13 @@ MAX_MISSING = 32
 #: Polling: a message this old (Zaqar's whole seconds) waited for every
 #: server: a backlog, so the server that took it does not yield.
 BACKLOG_AGE = 2
+#: Polling: least time (s) between two hellos of a server.
+HELLO_MIN = 1.0
+#: Polling: a server that knows others on its topic says hello this often
+#: (s), so that they go on knowing it (a hello counts CONTENDED_FOR).
+HELLO_EVERY = 30.0
+#: Other servers a listener remembers (the oldest is forgotten beyond).
+MAX_PEERS = 64
 
 
 def _sequence(message):
@@ -261,7 +275,7 @@ class ZaqarListener(base.PollStyleListener):
         self._sources = sources
         self._notifications = notifications
         self._kinds = (('notify',) if notifications else
-                       ('call', 'cast', 'dq', 'dn'))
+                       ('call', 'cast', 'dq', 'dn', 'hi'))
         self._dupes = None
         self._buffer = collections.deque()
         self._clock = clock
@@ -282,11 +296,28 @@ class ZaqarListener(base.PollStyleListener):
         self._next = 0
         self._push = None
         self._since = 0.0
+        self._me = envelope.new_id()
+        self._peers = collections.OrderedDict()
+        self._hello = None
+        self._hello_due = None
+        self._hello_at = None
+        self._warm_until = 0.0
 
     def start(self, push=None):
         """Prepare the queues (best effort) and subscribe them for push."""
         self._push = push
         self._since = self._clock()
+        fanout = [s for s in self._sources if s.mode == 'observe']
+        if fanout and not self._notifications:
+            self._dupes = zdedupe.Duplicates(
+                self._fanout_poster(fanout[0].queue),
+                2 * self._settings.poll_max_interval + zdedupe.MARGIN)
+            if push is None and any(s.mode == 'claim'
+                                    for s in self._sources):
+                # Polling servers of a topic say hello (fair dispatch);
+                # the hellos a fanout queue holds at start are heard.
+                self._hello = self._fanout_poster(fanout[0].queue)
+                self._hello_due = self._since
         for source in self._sources:
             try:
                 if source.mode == 'observe':
@@ -301,11 +332,6 @@ class ZaqarListener(base.PollStyleListener):
                 callback = functools.partial(self._on_push, source)
                 self._subscriptions.append((source.queue, callback))
                 push.subscribe(source.queue, callback)
-        fanout = [s for s in self._sources if s.mode == 'observe']
-        if fanout and not self._notifications:
-            self._dupes = zdedupe.Duplicates(
-                self._fanout_poster(fanout[0].queue),
-                2 * self._settings.poll_max_interval + zdedupe.MARGIN)
 
     def _fanout_poster(self, queue):
         """Posts to the topic's fanout queue, or None if we may not."""
@@ -480,6 +506,11 @@ class ZaqarListener(base.PollStyleListener):
         others = [at for msg_id, at in source.announced.items()
                   if msg_id not in read]
         if messages:
+            if (self._hello is not None and self._peers_known(now) and (
+                    source.took_at is None or now - source.took_at >=
+                    self._settings.poll_hot_window)):
+                # Busy again after an idle spell: the others poll faster.
+                self._hello_due = now
             source.took_at = now
             taken = [source.announced[i] for i in read
                      if i in source.announced]
@@ -568,7 +599,65 @@ class ZaqarListener(base.PollStyleListener):
             return settings.poll_min_interval
         pause = self._interval
         self._interval = min(pause * 2, settings.poll_max_interval)
+        if settings.claim_yield and now < self._warm_until:
+            # Another server of the topic said hello: poll every
+            # claim_yield, to find what a yielding server leaves.
+            pause = min(pause, settings.claim_yield)
         return pause
+
+    # -- hellos (polling: fair dispatch) ----------------------------------
+
+    def _peers_known(self, now):
+        return any(now - at < CONTENDED_FOR for at in self._peers.values())
+
+    def _say_hello(self, now):
+        """Post this server's hello on the topic's fanout queue if due.
+
+        Best effort: a hello that fails is not retried (the next reason
+        to say hello will); at most one every ``HELLO_MIN`` seconds.
+        """
+        if (self._hello is None or self._hello_due is None or
+                now < self._hello_due):
+            return
+        if self._hello_at is not None and now - self._hello_at < HELLO_MIN:
+            self._hello_due = self._hello_at + HELLO_MIN
+            return
+        self._hello_at = now
+        self._hello_due = (now + HELLO_EVERY if self._peers_known(now)
+                           else None)
+        try:
+            self._hello(envelope.hello(self._me))
+        except Exception as exc:
+            LOG.warning('Cannot say hello to the other servers of %s: %s',
+                        self.queues, exc)
+
+    def _hear_hello(self, message):
+        """``_on_hello`` if ``message`` is a valid hello, else nothing."""
+        if self._hello is None or not isinstance(message, dict):
+            return
+        try:
+            body = envelope.decode(message.get('body'), ('hi',))
+        except envelope.InvalidEnvelope:
+            return
+        self._on_hello(body['s'], self._clock())
+
+    def _on_hello(self, server, now):
+        """Another polling server of the topic said hello."""
+        if self._hello is None or server == self._me:
+            return
+        new = server not in self._peers
+        self._peers[server] = now
+        self._peers.move_to_end(server)
+        while len(self._peers) > MAX_PEERS:
+            self._peers.popitem(last=False)
+        for source in self._sources:
+            if source.mode == 'claim':
+                source.contended_until = max(source.contended_until,
+                                             now + CONTENDED_FOR)
+        self._warm_until = now + self._settings.poll_hot_window
+        if new or self._hello_due is None:
+            # It learns of this server too (at most every HELLO_MIN).
+            self._hello_due = now
 
     def _fetch_safely(self, wanted):
         """``_fetch``; an unexpected error is logged, never raised.
@@ -595,6 +684,7 @@ class ZaqarListener(base.PollStyleListener):
         self._take_pushes()
         found = self._release_held()
         now = self._clock()
+        self._say_hello(now)
         pushed = self._pushed()
         due = self._due(now)
         if due:
@@ -762,11 +852,18 @@ class ZaqarListener(base.PollStyleListener):
         self._failing = source.refused = False
 
     def _prime(self, source):
-        """Skip what an observed queue holds now (it predates us)."""
+        """Skip what an observed queue holds now (it predates us).
+
+        But for hellos: the servers that said hello before this one
+        started are on its topic still (they say it again every
+        ``HELLO_EVERY``).
+        """
         while True:
             messages, source.marker = self._client.list(source.queue,
                                                         source.marker, PAGE)
             self._remember(source, messages)
+            for message in messages:
+                self._hear_hello(message)
             if len(messages) < PAGE:
                 break
         source.primed = True
@@ -810,6 +907,13 @@ class ZaqarListener(base.PollStyleListener):
         except envelope.InvalidEnvelope as exc:
             LOG.warning('Dropped a malformed or foreign message %s from '
                         'queue %s: %s', message.get('id'), source.queue, exc)
+            return None
+        if body['k'] == 'hi':
+            if source.mode == 'observe':
+                self._on_hello(body['s'], self._clock())
+            else:
+                LOG.warning('Dropped a hi envelope from queue %s: only '
+                            'fanout queues carry them', source.queue)
             return None
         if body['k'] in ('dq', 'dn'):
             if source.mode == 'observe' and self._dupes is not None:

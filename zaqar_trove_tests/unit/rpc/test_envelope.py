@@ -220,3 +220,13 @@ class TestSequence(testtools.TestCase):
             body = dict(envelope.cast({}, {}), sq=sq)
             self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
                               body)
+
+    def test_hello_names_a_server(self):
+        body = envelope.hello('b' * 32)
+        self.assertEqual(('hi', 'b' * 32), (envelope.decode(body)['k'],
+                                            envelope.decode(body)['s']))
+        for server in ('b' * 31, 'B' * 32, 7, None):
+            self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
+                              dict(body, s=server))
+        self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
+                          {k: v for k, v in body.items() if k != 's'})

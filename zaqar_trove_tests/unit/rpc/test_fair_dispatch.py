@@ -19,6 +19,8 @@ for ``claim_yield``; a topic with one server is never slowed. Fake clock
 and scripted client (``fakes``), as in ``test_listener_decisions``.
 """
 
+import fixtures
+
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.unit.rpc import fakes
@@ -272,3 +274,91 @@ class TestPollingServers(decisions.ListenerTestCase):
         listener.poll(timeout=100)
         reads = self.reads('q')
         self.assertEqual([0.0], [b - a for a, b in zip(reads, reads[1:])])
+
+
+def hello(server):
+    """Another server's hello, as read from the fanout queue."""
+    return fakes.message(envelope.hello(
+        server if len(server) == 32 else server * 32))
+
+
+class TestHellos(decisions.ListenerTestCase):
+    """Polling RPC servers say hello on their topic's fanout queue."""
+
+    def hellos(self):
+        return [(queue, body['s']) for queue, bodies in self.driver.posts
+                for body in bodies if body['k'] == 'hi']
+
+    def test_a_polling_server_says_hello_once_when_alone(self):
+        listener = self.listener(push=False)
+        listener.poll(timeout=100)
+        self.assertEqual([('fan', listener._me)], self.hellos())
+
+    def test_pushed_servers_and_notification_listeners_say_nothing(self):
+        for kwargs in ({}, {'push': False, 'notifications': True,
+                            'sources': [('n', 'claim'), ('f', 'observe')]}):
+            listener = self.listener(**kwargs)
+            listener.poll(timeout=10)
+            self.assertEqual([], self.hellos(), kwargs)
+
+    def test_a_hello_heard_makes_the_topic_shared_and_warm(self):
+        listener = self.listener(push=False)
+        listener.poll(timeout=5)            # alone: pauses grow to 1 s
+        self.client.script('fan', [hello('b')])
+        heard_at = self.clock()
+        listener.poll(timeout=5)
+        topic = self.sources['topic']
+        self.assertGreater(topic.contended_until, heard_at + 50)
+        warm = [t for t in self.client.times('claim', 'topic')
+                if heard_at + 1.1 < t <= heard_at + 2]
+        self.assertGreaterEqual(len(warm), 8)     # every claim_yield
+        later = [t for t in self.client.times('claim', 'topic')
+                 if heard_at + 3 < t <= heard_at + 5]
+        self.assertLessEqual(len(later), 3)       # cold again
+        # It says hello back (the other server learns of it), once.
+        self.assertEqual(2, len(self.hellos()))
+
+    def test_hellos_at_start_are_heard_other_messages_skipped(self):
+        listener = self.listener(push=False, start=False)
+        self.client.script('fan', [hello('b'), fakes.message(
+            envelope.done('c' * 32))])
+        listener.start(None)
+        self.assertEqual(['b' * 32], list(listener._peers))
+        self.assertGreater(self.sources['topic'].contended_until, 0)
+
+    def test_its_own_hello_is_not_a_peer(self):
+        listener = self.listener(push=False)
+        listener.poll(timeout=1)
+        self.client.script('fan', [fakes.message(envelope.hello(
+            listener._me))])
+        listener.poll(timeout=2)
+        self.assertEqual({}, dict(listener._peers))
+        self.assertEqual(0.0, self.sources['topic'].contended_until)
+
+    def test_a_flood_of_new_servers_costs_a_hello_a_second_at_most(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar_trove_tests.rpc.listener.MAX_PEERS', 5))
+        listener = self.listener(push=False)
+        page = [hello('%02d' % n + 'a' * 30) for n in range(30)]
+        self.client.script('fan', page[:20], page[20:])
+        listener.poll(timeout=10)
+        self.assertLessEqual(len(self.hellos()), 10 / zlistener.HELLO_MIN
+                             + 1)
+        self.assertEqual(5, len(listener._peers))
+
+    def test_a_hello_on_another_queue_is_dropped(self):
+        listener = self.listener(push=False)
+        self.client.script('topic', [hello('b')])
+        self.assertEqual([], listener.poll(timeout=1))
+        self.assertEqual({}, dict(listener._peers))
+        self.assertIn('only fanout queues carry them', self.log.output)
+
+    def test_busy_again_after_an_idle_spell_it_says_hello(self):
+        listener = self.listener(push=False)
+        self.client.script('fan', [hello('b')])
+        listener.poll(timeout=3)
+        before = len(self.hellos())
+        self.client.script('topic', [numbered(1, 'a', 1)])
+        self.assertEqual([1], fakes.values(listener.poll(timeout=100)))
+        listener.poll(timeout=0.5)
+        self.assertEqual(before + 1, len(self.hellos()))

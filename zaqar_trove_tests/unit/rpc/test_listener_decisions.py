@@ -528,6 +528,11 @@ class TestPostedTwice(ListenerTestCase):
         self.listener_ = self.listener(push=False)
         self.window = 2 * 1.0 + dedupe.MARGIN
 
+    def _posts(self):
+        """What the listener posted, but its hellos (fair dispatch)."""
+        return [(queue, bodies) for queue, bodies in self.driver.posts
+                if [b['k'] for b in bodies] != ['hi']]
+
     def _read(self, queue, body):
         self.client.script(queue, [fakes.message(body)])
 
@@ -536,7 +541,7 @@ class TestPostedTwice(ListenerTestCase):
         self._read('topic', body)
         self.assertEqual([1], fakes.values(self.listener_.poll(
             timeout=100)))
-        [(queue, [query])] = self.driver.posts
+        [(queue, [query])] = self._posts()
         self.assertEqual(('fan', 'dq', body['id']),
                          (queue, query['k'], query['x']))
         asked_at = self.client.times('claim', 'topic')[0]
@@ -560,7 +565,7 @@ class TestPostedTwice(ListenerTestCase):
     def test_a_marked_request_on_the_servers_own_queue_runs_at_once(self):
         self._read('srv', envelope.retried(fakes.cast(1)))
         self.assertEqual([1], fakes.values(self.listener_.poll(timeout=1)))
-        self.assertEqual([], self.driver.posts)
+        self.assertEqual([], self._posts())
 
     def test_a_request_ran_here_is_answered_on_the_fanout_queue(self):
         body = fakes.cast(1)
@@ -571,4 +576,4 @@ class TestPostedTwice(ListenerTestCase):
         self.listener_.poll(timeout=2)
         self.assertEqual([('fan', 'dn', body['id'])],
                          [(q, b['k'], b['x'])
-                          for q, [b] in self.driver.posts])
+                          for q, [b] in self._posts()])
