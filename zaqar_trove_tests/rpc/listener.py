@@ -68,10 +68,11 @@ their sender's stream); a pushed server never yields unless it saw one.
 Polling RPC servers also say hello on their topic's fanout queue (``hi``:
 at start, to a server heard of for the first time, every
 ``HELLO_EVERY`` while others are known, and when they take a message
-after an idle spell): a hello makes the topic shared for the others, and
-makes them poll it every ``claim_yield`` for ``poll_hot_window``, so that
-what a yielding server leaves is found by another, not by itself when
-its yield ends.
+after an idle spell while others are known or they are not yet alone):
+a hello makes the topic shared for the others, and makes them poll it
+every ``claim_yield`` for ``WARM_FOR`` times ``poll_max_interval``, so
+that what a yielding server leaves is found by another, not by itself
+when its yield ends.
 
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
@@ -140,6 +141,10 @@ HELLO_MIN = 1.0
 HELLO_EVERY = 30.0
 #: Other servers a listener remembers (the oldest is forgotten beyond).
 MAX_PEERS = 64
+#: Polling: after a hello, the topic is polled every claim_yield for this
+#: many poll_max_interval (a fanout queue is read every poll_max_interval:
+#: the others hear the next hello by then).
+WARM_FOR = 2
 
 
 def _sequence(message):
@@ -302,6 +307,7 @@ class ZaqarListener(base.PollStyleListener):
         self._hello_due = None
         self._hello_at = None
         self._warm_until = 0.0
+        self._regular_at = 0.0
 
     def start(self, push=None):
         """Prepare the queues (best effort) and subscribe them for push."""
@@ -417,6 +423,10 @@ class ZaqarListener(base.PollStyleListener):
         settings = self._settings
         pushed = self._pushed()
         full = not pushed or now >= self._next_full
+        if (not pushed and now < self._regular_at and
+                now - self._active_at >= settings.poll_hot_window):
+            full = False        # woken early to read the topic (warm)
+        warm = not pushed and now < self._warm_until
         if self._orphans_at and now >= self._orphans_at:
             full, self._orphans_at = True, 0.0
         if full and pushed:
@@ -451,6 +461,8 @@ class ZaqarListener(base.PollStyleListener):
                     due.append(source)
             elif full and (observe or not pushed or
                            source.mode != 'observe'):
+                due.append(source)
+            elif warm and source.mode == 'claim':
                 due.append(source)
         return due
 
@@ -506,10 +518,12 @@ class ZaqarListener(base.PollStyleListener):
         others = [at for msg_id, at in source.announced.items()
                   if msg_id not in read]
         if messages:
-            if (self._hello is not None and self._peers_known(now) and (
+            if (self._hello is not None and (
+                    self._peers_known(now) or not self._alone(source)) and (
                     source.took_at is None or now - source.took_at >=
                     self._settings.poll_hot_window)):
-                # Busy again after an idle spell: the others poll faster.
+                # Busy again after an idle spell: the others (if any: a
+                # lone server stops asking once it knows) poll faster.
                 self._hello_due = now
             source.took_at = now
             taken = [source.announced[i] for i in read
@@ -597,13 +611,19 @@ class ZaqarListener(base.PollStyleListener):
                                 self._orphans_at or self._next_full) - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
-        pause = self._interval
-        self._interval = min(pause * 2, settings.poll_max_interval)
+        if now >= self._regular_at:
+            # The regular read (every queue) was done: the next one.
+            pause = self._interval
+            self._interval = min(pause * 2, settings.poll_max_interval)
+            self._regular_at = now + pause
+        else:
+            pause = self._regular_at - now
         if settings.claim_yield and now < self._warm_until:
-            # Another server of the topic said hello: poll every
-            # claim_yield, to find what a yielding server leaves.
+            # Another server of the topic said hello: read the topic
+            # (only) every claim_yield, to find what a yielding server
+            # leaves; the other queues keep their pace.
             pause = min(pause, settings.claim_yield)
-        return pause
+        return max(0.0, pause)
 
     # -- hellos (polling: fair dispatch) ----------------------------------
 
@@ -654,7 +674,7 @@ class ZaqarListener(base.PollStyleListener):
             if source.mode == 'claim':
                 source.contended_until = max(source.contended_until,
                                              now + CONTENDED_FOR)
-        self._warm_until = now + self._settings.poll_hot_window
+        self._warm_until = now + WARM_FOR * self._settings.poll_max_interval
         if new or self._hello_due is None:
             # It learns of this server too (at most every HELLO_MIN).
             self._hello_due = now

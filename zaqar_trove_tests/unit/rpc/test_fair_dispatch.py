@@ -312,6 +312,9 @@ class TestHellos(decisions.ListenerTestCase):
         warm = [t for t in self.client.times('claim', 'topic')
                 if heard_at + 1.1 < t <= heard_at + 2]
         self.assertGreaterEqual(len(warm), 8)     # every claim_yield
+        own = [t for t in self.reads('srv')
+               if heard_at + 1.1 < t <= heard_at + 2]
+        self.assertLessEqual(len(own), 1)         # its own pace
         later = [t for t in self.client.times('claim', 'topic')
                  if heard_at + 3 < t <= heard_at + 5]
         self.assertLessEqual(len(later), 3)       # cold again
