@@ -68,11 +68,10 @@ their sender's stream); a pushed server never yields unless it saw one.
 Polling RPC servers also say hello on their topic's fanout queue (``hi``:
 at start, to a server heard of for the first time, every
 ``HELLO_EVERY`` while others are known, and when they take a message
-after an idle spell while others are known or they are not yet alone):
-a hello makes the topic shared for the others, and makes them poll it
-every ``claim_yield`` for ``WARM_FOR`` times ``poll_max_interval``, so
-that what a yielding server leaves is found by another, not by itself
-when its yield ends.
+after an idle spell while others are known): a hello makes the topic
+shared for the others, and makes them read it every ``claim_yield`` for
+``WARM_FOR`` times ``poll_max_interval``, so that what a yielding server
+leaves is found by another, not by itself when its yield ends.
 
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
@@ -518,12 +517,10 @@ class ZaqarListener(base.PollStyleListener):
         others = [at for msg_id, at in source.announced.items()
                   if msg_id not in read]
         if messages:
-            if (self._hello is not None and (
-                    self._peers_known(now) or not self._alone(source)) and (
+            if (self._hello is not None and self._peers_known(now) and (
                     source.took_at is None or now - source.took_at >=
                     self._settings.poll_hot_window)):
-                # Busy again after an idle spell: the others (if any: a
-                # lone server stops asking once it knows) poll faster.
+                # Busy again after an idle spell: the others poll faster.
                 self._hello_due = now
             source.took_at = now
             taken = [source.announced[i] for i in read
