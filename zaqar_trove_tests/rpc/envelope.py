@@ -36,6 +36,7 @@
                              others take from it: ``listener``)
      "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
      "s": "<32 hex>",        a polling server of the topic (hi)
+     "w": false,             a reminder only: do not read often (hi)
      "nv": 2.0}              notification envelope version (notify)
 
 ``dq``/``dn`` travel on a topic's fanout queue, between its servers:
@@ -95,7 +96,7 @@ _FIELDS = {
                'sq': _SEQUENCE},
     'dq': {'x': _HEX32},
     'dn': {'x': _HEX32},
-    'hi': {'s': _HEX32},
+    'hi': {'s': _HEX32, 'w': {'type': 'boolean'}},
 }
 _REQUIRED = {
     'call': ['ctx', 'msg', 'mid', 'rk', 'rq', 'rg', 'to'],
@@ -206,9 +207,13 @@ def done(envelope_id):
     return _new('dn', x=envelope_id)
 
 
-def hello(server):
-    """Tells the other servers of a topic: ``server`` polls it too."""
-    return _new('hi', s=server)
+def hello(server, warm=True):
+    """Tells the other servers of a topic: ``server`` polls it too.
+
+    :param warm: whether they should read the topic often for a while
+        (False: a mere reminder that ``server`` is still there).
+    """
+    return _new('hi', s=server, w=None if warm else False)
 
 
 def _describe(error, body):

@@ -143,7 +143,7 @@ MAX_PEERS = 64
 #: Polling: after a hello, the topic is polled every claim_yield for this
 #: many poll_max_interval (a fanout queue is read every poll_max_interval:
 #: the others hear the next hello by then).
-WARM_FOR = 2
+WARM_FOR = 4
 
 
 def _sequence(message):
@@ -305,6 +305,7 @@ class ZaqarListener(base.PollStyleListener):
         self._hello = None
         self._hello_due = None
         self._hello_at = None
+        self._hello_refresh = False
         self._warm_until = 0.0
         self._regular_at = 0.0
 
@@ -521,7 +522,7 @@ class ZaqarListener(base.PollStyleListener):
                     source.took_at is None or now - source.took_at >=
                     self._settings.poll_hot_window)):
                 # Busy again after an idle spell: the others poll faster.
-                self._hello_due = now
+                self._hello_due, self._hello_refresh = now, False
             source.took_at = now
             taken = [source.announced[i] for i in read
                      if i in source.announced]
@@ -640,10 +641,13 @@ class ZaqarListener(base.PollStyleListener):
             self._hello_due = self._hello_at + HELLO_MIN
             return
         self._hello_at = now
-        self._hello_due = (now + HELLO_EVERY if self._peers_known(now)
-                           else None)
+        warm, self._hello_refresh = not self._hello_refresh, False
+        if self._peers_known(now):
+            self._hello_due, self._hello_refresh = now + HELLO_EVERY, True
+        else:
+            self._hello_due = None
         try:
-            self._hello(envelope.hello(self._me))
+            self._hello(envelope.hello(self._me, warm))
         except Exception as exc:
             LOG.warning('Cannot say hello to the other servers of %s: %s',
                         self.queues, exc)
@@ -656,10 +660,14 @@ class ZaqarListener(base.PollStyleListener):
             body = envelope.decode(message.get('body'), ('hi',))
         except envelope.InvalidEnvelope:
             return
-        self._on_hello(body['s'], self._clock())
+        self._on_hello(body['s'], self._clock(), body.get('w', True))
 
-    def _on_hello(self, server, now):
-        """Another polling server of the topic said hello."""
+    def _on_hello(self, server, now, warm=True):
+        """Another polling server of the topic said hello.
+
+        ``warm``: it asks for frequent reads (it started, heard of this
+        server, or got busy); False: a reminder (``HELLO_EVERY``).
+        """
         if self._hello is None or server == self._me:
             return
         new = server not in self._peers
@@ -671,10 +679,12 @@ class ZaqarListener(base.PollStyleListener):
             if source.mode == 'claim':
                 source.contended_until = max(source.contended_until,
                                              now + CONTENDED_FOR)
-        self._warm_until = now + WARM_FOR * self._settings.poll_max_interval
+        if warm or new:
+            self._warm_until = (now + WARM_FOR *
+                                self._settings.poll_max_interval)
         if new or self._hello_due is None:
             # It learns of this server too (at most every HELLO_MIN).
-            self._hello_due = now
+            self._hello_due, self._hello_refresh = now, False
 
     def _fetch_safely(self, wanted):
         """``_fetch``; an unexpected error is logged, never raised.
@@ -927,7 +937,7 @@ class ZaqarListener(base.PollStyleListener):
             return None
         if body['k'] == 'hi':
             if source.mode == 'observe':
-                self._on_hello(body['s'], self._clock())
+                self._on_hello(body['s'], self._clock(), body.get('w', True))
             else:
                 LOG.warning('Dropped a hi envelope from queue %s: only '
                             'fanout queues carry them', source.queue)

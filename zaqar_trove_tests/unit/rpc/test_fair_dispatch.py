@@ -306,7 +306,7 @@ class TestHellos(decisions.ListenerTestCase):
         listener.poll(timeout=5)            # alone: pauses grow to 1 s
         self.client.script('fan', [hello('b')])
         heard_at = self.clock()
-        listener.poll(timeout=5)
+        listener.poll(timeout=8)
         topic = self.sources['topic']
         self.assertGreater(topic.contended_until, heard_at + 50)
         warm = [t for t in self.client.times('claim', 'topic')
@@ -316,7 +316,7 @@ class TestHellos(decisions.ListenerTestCase):
                if heard_at + 1.1 < t <= heard_at + 2]
         self.assertLessEqual(len(own), 1)         # its own pace
         later = [t for t in self.client.times('claim', 'topic')
-                 if heard_at + 3 < t <= heard_at + 5]
+                 if heard_at + 5.5 < t <= heard_at + 7.5]
         self.assertLessEqual(len(later), 3)       # cold again
         # It says hello back (the other server learns of it), once.
         self.assertEqual(2, len(self.hellos()))
@@ -328,6 +328,28 @@ class TestHellos(decisions.ListenerTestCase):
         listener.start(None)
         self.assertEqual(['b' * 32], list(listener._peers))
         self.assertGreater(self.sources['topic'].contended_until, 0)
+
+    def test_a_reminder_does_not_warm(self):
+        listener = self.listener(push=False)
+        self.client.script('fan', [hello('b')])
+        listener.poll(timeout=10)               # heard, warm, cold again
+        self.client.script('fan', [fakes.message(envelope.hello(
+            'b' * 32, warm=False))])
+        heard_at = self.clock()
+        listener.poll(timeout=3)
+        warm = [t for t in self.client.times('claim', 'topic')
+                if heard_at + 1.1 < t <= heard_at + 2]
+        self.assertLessEqual(len(warm), 1)
+
+    def test_it_reminds_the_others_every_hello_every(self):
+        listener = self.listener(push=False)
+        self.client.script('fan', [hello('b')])
+        listener.poll(timeout=zlistener.HELLO_EVERY * 2 + 5)
+        warm = [b['w'] if 'w' in b else True
+                for _, bodies in self.driver.posts for b in bodies
+                if b['k'] == 'hi']
+        # At start, back to the new server, then reminders.
+        self.assertEqual([True, True, False, False], warm)
 
     def test_its_own_hello_is_not_a_peer(self):
         listener = self.listener(push=False)
