@@ -60,11 +60,12 @@ the next as well. A server that has seen other servers take from its
 topic lately (``_took``) leaves its next claim there to them for
 ``claim_yield`` seconds (``_yielding``), unless a backlog says every
 server is busy. Signs of other servers: announcements never found
-(push), and gaps in a sender's numbered stream (``sq``, both modes: a
-number that never came was taken elsewhere). A polling server cannot
-hear of a competitor before it took something, so it yields until its
-topic shows it is alone (``ALONE_AFTER`` messages in a row continued
-their sender's stream); a pushed server never yields unless it saw one.
+(push), gaps in a sender's numbered stream (``sq``, both modes: a
+number that never came was taken elsewhere), and hellos (below). A
+polling RPC server cannot hear of a competitor in its first moments, so
+it yields then too, until hellos had time to come (``HELLO_LEARN``) or
+``ALONE_AFTER`` messages in a row continued their senders' streams; a
+pushed server, or a notification listener, yields only after a sign.
 Polling RPC servers also say hello on their topic's fanout queue (``hi``:
 at start, to a server heard of for the first time, every
 ``HELLO_EVERY`` while others are known, and when they take a message
@@ -138,6 +139,10 @@ HELLO_MIN = 1.0
 #: Polling: a server that knows others on its topic says hello this often
 #: (s), so that they go on knowing it (a hello counts CONTENDED_FOR).
 HELLO_EVERY = 30.0
+#: Polling RPC servers: this many poll_max_interval after its start (a
+#: fanout queue is read every poll_max_interval), a server has heard the
+#: hellos of the others, or their answers to its own.
+HELLO_LEARN = 2
 #: Other servers a listener remembers (the oldest is forgotten beyond).
 MAX_PEERS = 64
 #: Polling: after a hello, the topic is polled every claim_yield for this
@@ -486,7 +491,7 @@ class ZaqarListener(base.PollStyleListener):
                 now - source.took_at >= self._settings.claim_yield):
             return False
         if now >= source.contended_until and (self._pushed() or
-                                              self._alone(source)):
+                                              self._alone(source, now)):
             return False
         # What was announced before the last claim and not taken by it,
         # another server took (claims take the oldest first): only what
@@ -495,10 +500,19 @@ class ZaqarListener(base.PollStyleListener):
                       if at >= source.took_at)
         return waiting <= YIELD_BACKLOG
 
-    @staticmethod
-    def _alone(source):
-        """A polling server's topic showed no other server lately."""
-        return source.in_order >= ALONE_AFTER
+    def _alone(self, source, now):
+        """Whether a polling server takes itself to be alone on a topic.
+
+        With no sign of another server (``contended_until``, checked by
+        the caller): when ``ALONE_AFTER`` messages in a row continued
+        their senders' streams, or when hellos would have told it of the
+        others by now (an RPC server, ``HELLO_LEARN`` after its start),
+        or when nothing could (a notification listener: no fanout queue
+        to say hello on; it learns of others only from gaps).
+        """
+        return (source.in_order >= ALONE_AFTER or self._hello is None or
+                now - self._since >=
+                HELLO_LEARN * self._settings.poll_max_interval)
 
     def _took(self, source, messages, started, now):
         """A claim on ``source`` started at ``started`` read ``messages``.

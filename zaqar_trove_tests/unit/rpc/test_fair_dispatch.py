@@ -225,8 +225,11 @@ class TestPollingServers(decisions.ListenerTestCase):
     So a polling server yields until its topic shows it is alone.
     """
 
-    def _polled(self, *messages):
-        listener = self.listener(sources=[('q', 'claim')], push=False)
+    def _polled(self, *messages, notifications=False):
+        sources = [('q', 'claim')] + ([] if notifications else
+                                      [('fan', 'observe')])
+        listener = self.listener(sources=sources, push=False,
+                                 notifications=notifications)
         self.client.script('q', *[[m] for m in messages])
         taken = []
         for _ in messages:
@@ -240,6 +243,20 @@ class TestPollingServers(decisions.ListenerTestCase):
     def test_a_new_server_yields_after_each_message(self):
         self._polled(numbered(1, 'a', 1), numbered(2, 'a', 2))
         self.assertEqual([0.1], self._gaps()[:1])
+
+    def test_a_notification_listener_yields_only_after_a_sign(self):
+        self._polled(numbered(1, 'a', 1), numbered(2, 'a', 2),
+                     notifications=True)
+        self.assertEqual([0.0], self._gaps()[:1])
+
+    def test_with_no_hello_heard_it_is_alone_after_hello_learn(self):
+        listener = self.listener(sources=[('q', 'claim'),
+                                          ('fan', 'observe')], push=False)
+        listener.poll(timeout=zlistener.HELLO_LEARN + 0.5)
+        self.client.script('q', [numbered(1, 'a', 5)], [numbered(2, 'b', 9)])
+        listener.poll(timeout=100)
+        listener.poll(timeout=100)
+        self.assertEqual([0.0], self._gaps()[-1:])
 
     def test_alone_after_alone_after_messages_in_order(self):
         n = zlistener.ALONE_AFTER
