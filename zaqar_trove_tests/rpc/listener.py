@@ -142,7 +142,7 @@ HELLO_EVERY = 30.0
 #: Polling RPC servers: this many poll_max_interval after its start (a
 #: fanout queue is read every poll_max_interval), a server has heard the
 #: hellos of the others, or their answers to its own.
-HELLO_LEARN = 2
+HELLO_LEARN = 4
 #: Other servers a listener remembers (the oldest is forgotten beyond).
 MAX_PEERS = 64
 #: Polling: after a hello, the topic is polled every claim_yield for this
