@@ -53,7 +53,7 @@ EXCLUDED = {
 _POLL_EXCHANGES = (
     'three groups of three polling servers in one process (eventlet), and '
     'the second group gets its 12 sequential calls only after the first '
-    'group got its 14: by then the warm reads that hellos start (2 s) are '
+    'group got its 14: by then the warm reads that hellos start (4 s) are '
     'over, the idle servers of the group poll every 0.3-1 s, and they '
     'hear the hello of the server that takes the first call only at their '
     'next read of the fanout queue (once a second): a server of the group '
