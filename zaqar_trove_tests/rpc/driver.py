@@ -98,13 +98,17 @@ LOG = logging.getLogger(__name__)
 
 POOL_KEY = 'zt_pool_'
 
+#: Queues a driver numbers its envelopes on (``_numbered``) before it
+#: starts a new stream.
+MAX_STREAMS = 10000
+
 
 class ZaqarDriver(base.BaseDriver):
     """oslo.messaging driver over Zaqar; see the module docstring.
 
     Shared state: ``_lock`` guards ``_waiter``, ``_creating``,
-    ``_deleter`` and ``_pools`` (any caller's thread; never held during a
-    request); everything else is set in ``__init__``.
+    ``_deleter``, ``_pools`` and ``_numbers`` (any caller's thread; never
+    held during a request); everything else is set in ``__init__``.
     """
 
     def __init__(self, conf, url, default_exchange=None,
@@ -129,6 +133,8 @@ class ZaqarDriver(base.BaseDriver):
         self._creating = None
         self._deleter = None
         self._pools = {}
+        self._stream = envelope.new_id()
+        self._numbers = {}
         LOG.info('zaqar:// driver for %s: auth %s, %s delivery',
                  self.settings.url_text, self.settings.auth_mode,
                  self.settings.delivery)
@@ -235,13 +241,32 @@ class ZaqarDriver(base.BaseDriver):
 
         self._retrying(attempt, 'Posting to %s' % queue, retry, deadline)
 
+    def _numbered(self, queue, body):
+        """``body`` numbered in this driver's stream on ``queue`` (``sq``).
+
+        The servers of a topic learn from gaps that other servers take
+        from it (``listener``). Bounded: past ``MAX_STREAMS`` queues the
+        numbering starts again (a new stream).
+        """
+        with self._lock:
+            if len(self._numbers) >= MAX_STREAMS and (
+                    queue not in self._numbers):
+                self._numbers.clear()
+                self._stream = envelope.new_id()
+            number = self._numbers[queue] = self._numbers.get(queue, 0) + 1
+            stream = self._stream
+        return envelope.sequenced(body, (stream, number))
+
     def send(self, target, ctxt, message, wait_for_reply=None, timeout=None,
              call_monitor_timeout=None, retry=None, transport_options=None):
         queue = self.queue_for(target)
         if not wait_for_reply:
             ttl = (self.settings.fanout_ttl if target.fanout
                    else self.settings.message_ttl)
-            self.post(queue, [envelope.cast(ctxt, message)], ttl, retry)
+            body = envelope.cast(ctxt, message)
+            if not target.fanout:
+                body = self._numbered(queue, body)
+            self.post(queue, [body], ttl, retry)
             return None
         if self.settings.auth_mode == 'signed':
             raise om.MessageDeliveryFailure(
@@ -260,8 +285,9 @@ class ZaqarDriver(base.BaseDriver):
             'Minting a reply grant for %s (has Zaqar a [signed_url] '
             'secret_key?)' % waiter.queue, retry, deadline)
         msg_id, reply_key = envelope.new_id(), envelope.new_id()
-        body = envelope.call(ctxt, message, msg_id, reply_key, waiter.queue,
-                             grant, timeout, call_monitor_timeout)
+        body = self._numbered(queue, envelope.call(
+            ctxt, message, msg_id, reply_key, waiter.queue, grant, timeout,
+            call_monitor_timeout))
         ttl = max(60, min(math.ceil(timeout), self.settings.message_ttl))
         LOG.debug('CALL %s to %s', msg_id, queue)
         waiter.listen(msg_id, reply_key, call_monitor_timeout)
@@ -351,7 +377,8 @@ class ZaqarDriver(base.BaseDriver):
                                          target.topic)
         body = envelope.notification(ctxt, message, version)
         for name in [queue] + self._pool_queues(exchange, target.topic):
-            self.post(name, [body], self.settings.message_ttl, retry)
+            self.post(name, [self._numbered(name, body)],
+                      self.settings.message_ttl, retry)
 
     def _pool_queues(self, exchange, topic):
         queue = names.notification_queue(self._prefix(), exchange, topic)

@@ -29,11 +29,19 @@
      "res": ..., "fail": "...", "end": true           (reply)
      "re": true,             posted again after Zaqar may have stored
                              it already: maybe a duplicate (call/cast)
+     "sq": ["<32 hex>", 7],  the sender's stream and this envelope's
+                             number in it on this queue: 1, 2, 3... per
+                             (sender, queue) (call/cast/notify, optional;
+                             servers of a topic learn from gaps that
+                             others take from it: ``listener``)
      "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
+     "s": "<32 hex>",        a polling server of the topic (hi)
+     "w": false,             a reminder only: do not read often (hi)
      "nv": 2.0}              notification envelope version (notify)
 
 ``dq``/``dn`` travel on a topic's fanout queue, between its servers:
-"did one of you run ``x``?" and "I ran ``x``" (see ``listener``).
+"did one of you run ``x``?" and "I ran ``x``"; so does ``hi``, "server
+``s`` polls this topic too" (fair dispatch; see ``listener``).
 
 Everything read from a queue is hostile input (a guest may write to the
 queues it serves, to its callers' reply queues and to the topics it
@@ -57,8 +65,8 @@ from jsonschema import validators
 from zaqar_trove_tests.rpc import auth as zauth
 from zaqar_trove_tests.rpc import names
 
-VERSION = '1.1'
-KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn')
+VERSION = '1.2'
+KINDS = ('call', 'cast', 'reply', 'hb', 'notify', 'dq', 'dn', 'hi')
 #: The longest call timeout (s) a call may carry: a week.
 MAX_TIMEOUT = 7 * 86400
 
@@ -67,21 +75,28 @@ _HEX32 = {'type': 'string', 'minLength': 32, 'maxLength': 32,
 _SECONDS = {'type': 'number', 'finite': True, 'exclusiveMinimum': 0,
             'maximum': MAX_TIMEOUT}
 _OBJECT = {'type': 'object'}
+_SEQUENCE = {'type': 'array', 'minItems': 2, 'maxItems': 2,
+             'items': [_HEX32, {'type': 'integer', 'minimum': 1,
+                                'maximum': 2 ** 53}],
+             'additionalItems': False}
 _FIELDS = {
     'call': {'ctx': _OBJECT, 'msg': _OBJECT, 'mid': _HEX32, 'rk': _HEX32,
-             're': {'type': 'boolean'},
+             're': {'type': 'boolean'}, 'sq': _SEQUENCE,
              'rq': {'type': 'string', 'maxLength': names.MAX_LENGTH,
                     'pattern': names.REPLY_PATTERN},
              'rg': zauth.GRANT_SCHEMA, 'to': _SECONDS,
              'cm': {'anyOf': [_SECONDS, {'type': 'null'}]}},
-    'cast': {'ctx': _OBJECT, 'msg': _OBJECT, 're': {'type': 'boolean'}},
+    'cast': {'ctx': _OBJECT, 'msg': _OBJECT, 're': {'type': 'boolean'},
+             'sq': _SEQUENCE},
     'reply': {'mid': _HEX32, 'rk': _HEX32, 'end': {'type': 'boolean'},
               'fail': {'type': ['string', 'null']}},
     'hb': {'mid': _HEX32, 'rk': _HEX32},
     'notify': {'ctx': _OBJECT, 'msg': _OBJECT,
-               'nv': {'type': ['number', 'string'], 'finite': True}},
+               'nv': {'type': ['number', 'string'], 'finite': True},
+               'sq': _SEQUENCE},
     'dq': {'x': _HEX32},
     'dn': {'x': _HEX32},
+    'hi': {'s': _HEX32, 'w': {'type': 'boolean'}},
 }
 _REQUIRED = {
     'call': ['ctx', 'msg', 'mid', 'rk', 'rq', 'rg', 'to'],
@@ -91,6 +106,7 @@ _REQUIRED = {
     'notify': ['ctx', 'msg'],
     'dq': ['x'],
     'dn': ['x'],
+    'hi': ['s'],
 }
 
 
@@ -169,6 +185,11 @@ def notification(ctxt, message, version):
     return _new('notify', ctx=ctxt, msg=message, nv=version)
 
 
+def sequenced(body, sequence):
+    """``body`` numbered in its sender's stream: ``[stream, n]``."""
+    return dict(body, sq=list(sequence))
+
+
 def retried(body):
     """``body`` posted again: a request is marked as maybe a duplicate."""
     if body.get('k') in ('call', 'cast'):
@@ -184,6 +205,15 @@ def query(envelope_id):
 def done(envelope_id):
     """Tells the other servers of a topic: I ran that envelope."""
     return _new('dn', x=envelope_id)
+
+
+def hello(server, warm=True):
+    """Tells the other servers of a topic: ``server`` polls it too.
+
+    :param warm: whether they should read the topic often for a while
+        (False: a mere reminder that ``server`` is still there).
+    """
+    return _new('hi', s=server, w=None if warm else False)
 
 
 def _describe(error, body):

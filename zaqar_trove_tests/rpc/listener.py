@@ -54,6 +54,28 @@ raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
 
+Fair dispatch: Zaqar gives a message to the first claim. With push every
+server of a topic is woken by the same push, so a server that just took
+one would often take the next too; with polling, the server that took
+the last message polls hot while the others' pauses have grown, and takes
+the next as well. A server that has seen other servers take from its
+topic lately (``_took``) leaves its next claim there to them for
+``claim_yield`` seconds (``_yielding``), unless a backlog says every
+server is busy. Signs of other servers: announcements never found
+(push), gaps in a sender's numbered stream (``sq``, both modes: a
+number that never came was taken elsewhere), and hellos (below). A
+polling RPC server cannot hear of a competitor in its first moments, so
+it yields then too, until hellos had time to come (``HELLO_LEARN``) or
+``ALONE_AFTER`` messages in a row continued their senders' streams; a
+pushed server, or a notification listener, yields only after a sign.
+Polling RPC servers also say hello on their topic's fanout queue (``hi``:
+at start, to a server heard of for the first time, every
+``HELLO_EVERY`` while others are known, and when they take a message
+after an idle spell while others are known): a hello makes the topic
+shared for the others, and makes them read it every ``claim_yield`` for
+``WARM_FOR`` times ``poll_max_interval``, so that what a yielding server
+leaves is found by another, not by itself when its yield ends.
+
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
 logged and dropped -- it was removed from the queue when read -- and no
@@ -96,6 +118,58 @@ ORPHAN_SPREAD = 10.0
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
+#: How long (s) a topic counts as shared with other servers after the
+#: last sign of one (fair dispatch, ``_took``).
+CONTENDED_FOR = 60.0
+#: More announced messages than this waiting on a topic: every server is
+#: busy, so none yields its claims (fairness would only cost throughput).
+YIELD_BACKLOG = 4
+#: A message announced this long (s) before a claim that found nothing
+#: was stored by then (Zaqar pushes just before it stores): another
+#: server took it.
+STORED_AFTER = 0.1
+#: Polling: after this many messages in a row that each continued its
+#: sender's stream (no number missing), a topic is taken to have one
+#: server: it no longer yields (until a gap says otherwise).
+ALONE_AFTER = 8
+#: Streams (senders) a source follows; the oldest is forgotten beyond.
+MAX_STREAMS = 256
+#: Numbers of a stream awaited at once (the rest is not tracked).
+MAX_MISSING = 32
+#: Polling: a message this old (Zaqar's whole seconds) waited for every
+#: server: a backlog, so the server that took it does not yield.
+BACKLOG_AGE = 2
+#: Polling: least time (s) between two hellos of a server.
+HELLO_MIN = 1.0
+#: Polling: a server that knows others on its topic says hello this often
+#: (s), so that they go on knowing it (a hello counts CONTENDED_FOR).
+HELLO_EVERY = 30.0
+#: Polling RPC servers: this many poll_max_interval after its start (a
+#: fanout queue is read every poll_max_interval), a server has heard the
+#: hellos of the others, or their answers to its own.
+HELLO_LEARN = 4
+#: Other servers a listener remembers (the oldest is forgotten beyond).
+MAX_PEERS = 64
+#: Polling: after a hello, the topic is polled every claim_yield for this
+#: many poll_max_interval (a fanout queue is read every poll_max_interval:
+#: the others hear the next hello by then).
+WARM_FOR = 4
+
+
+def _sequence(message):
+    """``(stream, number)`` of a message read, or None if it has none.
+
+    Hostile input: anything but a 32-character string and a positive
+    integer is no number (a forged one can only make servers yield).
+    """
+    body = message.get('body') if isinstance(message, dict) else None
+    sq = body.get('sq') if isinstance(body, dict) else None
+    if (isinstance(sq, list) and len(sq) == 2 and
+            isinstance(sq[0], str) and len(sq[0]) == 32 and
+            isinstance(sq[1], int) and not isinstance(sq[1], bool) and
+            0 < sq[1] <= 2 ** 53):
+        return sq[0], sq[1]
+    return None
 
 
 def _envelope_id(message):
@@ -141,13 +215,20 @@ class Source:
         self.marker = None
         self.primed = False
         self.seen = collections.OrderedDict()
+        self.announced = {}
+        self.took_at = None
+        self.contended_until = 0.0
+        self.backlog = False
+        self.streams = collections.OrderedDict()
+        self.missing = {}
+        self.in_order = 0
 
 
 class _Hint:
     """What pushes announced on one source since the poll thread looked."""
 
     def __init__(self):
-        self.ids = set()
+        self.ids = {}
         self.catch_up = False
         self.at = 0.0
 
@@ -171,7 +252,7 @@ class _Pushes:
             if msg_id is None or len(hint.ids) >= MAX_PENDING:
                 hint.catch_up = True
             else:
-                hint.ids.add(msg_id)
+                hint.ids.setdefault(msg_id, at)
             hint.at = at
 
     def take(self):
@@ -208,7 +289,7 @@ class ZaqarListener(base.PollStyleListener):
         self._sources = sources
         self._notifications = notifications
         self._kinds = (('notify',) if notifications else
-                       ('call', 'cast', 'dq', 'dn'))
+                       ('call', 'cast', 'dq', 'dn', 'hi'))
         self._dupes = None
         self._buffer = collections.deque()
         self._clock = clock
@@ -229,11 +310,30 @@ class ZaqarListener(base.PollStyleListener):
         self._next = 0
         self._push = None
         self._since = 0.0
+        self._me = envelope.new_id()
+        self._peers = collections.OrderedDict()
+        self._hello = None
+        self._hello_due = None
+        self._hello_at = None
+        self._hello_refresh = False
+        self._warm_until = 0.0
+        self._regular_at = 0.0
 
     def start(self, push=None):
         """Prepare the queues (best effort) and subscribe them for push."""
         self._push = push
         self._since = self._clock()
+        fanout = [s for s in self._sources if s.mode == 'observe']
+        if fanout and not self._notifications:
+            self._dupes = zdedupe.Duplicates(
+                self._fanout_poster(fanout[0].queue),
+                2 * self._settings.poll_max_interval + zdedupe.MARGIN)
+            if push is None and any(s.mode == 'claim'
+                                    for s in self._sources):
+                # Polling servers of a topic say hello (fair dispatch);
+                # the hellos a fanout queue holds at start are heard.
+                self._hello = self._fanout_poster(fanout[0].queue)
+                self._hello_due = self._since
         for source in self._sources:
             try:
                 if source.mode == 'observe':
@@ -248,11 +348,6 @@ class ZaqarListener(base.PollStyleListener):
                 callback = functools.partial(self._on_push, source)
                 self._subscriptions.append((source.queue, callback))
                 push.subscribe(source.queue, callback)
-        fanout = [s for s in self._sources if s.mode == 'observe']
-        if fanout and not self._notifications:
-            self._dupes = zdedupe.Duplicates(
-                self._fanout_poster(fanout[0].queue),
-                2 * self._settings.poll_max_interval + zdedupe.MARGIN)
 
     def _fanout_poster(self, queue):
         """Posts to the topic's fanout queue, or None if we may not."""
@@ -276,13 +371,15 @@ class ZaqarListener(base.PollStyleListener):
     def _take_pushes(self):
         """Apply what pushes announced since the last look (poll thread)."""
         for source, hint in self._pushes.take().items():
-            ids = {i for i in hint.ids if i not in self._ids}
+            ids = {i: at for i, at in hint.ids.items() if i not in self._ids}
             if not ids and not hint.catch_up:
                 continue        # read before its push was taken
             if len(source.pending) + len(ids) > MAX_PENDING:
                 source.catch_up = True
             else:
-                source.pending |= ids
+                source.pending |= set(ids)
+                for msg_id, at in ids.items():
+                    source.announced.setdefault(msg_id, at)
             source.catch_up = source.catch_up or hint.catch_up
             source.hint_at = hint.at
             self._grace = self._settings.poll_min_interval
@@ -336,6 +433,10 @@ class ZaqarListener(base.PollStyleListener):
         settings = self._settings
         pushed = self._pushed()
         full = not pushed or now >= self._next_full
+        if (not pushed and now < self._regular_at and
+                now - self._active_at >= settings.poll_hot_window):
+            full = False        # woken early to read the topic (warm)
+        warm = not pushed and now < self._warm_until
         if self._orphan_reads and now >= self._orphan_reads[0]:
             full = True
             self._orphan_reads = [t for t in self._orphan_reads if t > now]
@@ -352,10 +453,16 @@ class ZaqarListener(base.PollStyleListener):
         due = []
         for source in self._sources:
             # An announcement is forgotten push_grace after it came, once
-            # the queue was read since (not while reads fail).
+            # the queue was read since (not while reads fail); on a topic,
+            # another server took what this one never found.
             if (pushed and source.read_at >= source.hint_at and
                     now - source.hint_at >= settings.push_grace):
+                if source.pending and source.mode == 'claim':
+                    source.contended_until = now + CONTENDED_FOR
                 source.pending.clear()
+                source.announced.clear()
+            if self._yielding(source, now):
+                continue
             if source.more or (pushed and (source.pending or
                                            source.catch_up)) or (
                     asking and source.mode == 'observe'):
@@ -366,7 +473,126 @@ class ZaqarListener(base.PollStyleListener):
             elif full and (observe or not pushed or
                            source.mode != 'observe'):
                 due.append(source)
+            elif warm and source.mode == 'claim':
+                due.append(source)
         return due
+
+    def _yielding(self, source, now):
+        """Whether ``source`` leaves its next claim to the other servers.
+
+        Fair dispatch among the servers of a topic: Zaqar hands a message
+        to whichever claim comes first, so a server that just took one
+        would often take the next too. A server that took a message from
+        a topic it knows is shared (``_took``) claims there again only
+        ``claim_yield`` seconds later, when the others had their turn --
+        unless a backlog says every server is busy (more than
+        ``YIELD_BACKLOG`` messages announced since it took one; polling:
+        the message it took waited ``BACKLOG_AGE``): yielding would only
+        slow the topic down. A pushed server with no sign of a competitor
+        never yields; a polling one yields until its topic shows it is
+        alone (``_alone``): it cannot hear of the others otherwise.
+        """
+        if (source.mode != 'claim' or source.took_at is None or
+                source.backlog or
+                now - source.took_at >= self._settings.claim_yield):
+            return False
+        if now >= source.contended_until and (self._pushed() or
+                                              self._alone(source, now)):
+            return False
+        # What was announced before the last claim and not taken by it,
+        # another server took (claims take the oldest first): only what
+        # came since may still wait.
+        waiting = sum(1 for at in source.announced.values()
+                      if at >= source.took_at)
+        return waiting <= YIELD_BACKLOG
+
+    def _alone(self, source, now):
+        """Whether a polling server takes itself to be alone on a topic.
+
+        With no sign of another server (``contended_until``, checked by
+        the caller): when ``ALONE_AFTER`` messages in a row continued
+        their senders' streams, or when hellos would have told it of the
+        others by now (an RPC server, ``HELLO_LEARN`` after its start),
+        or when nothing could (a notification listener: no fanout queue
+        to say hello on; it learns of others only from gaps).
+        """
+        return (source.in_order >= ALONE_AFTER or self._hello is None or
+                now - self._since >=
+                HELLO_LEARN * self._settings.poll_max_interval)
+
+    def _took(self, source, messages, started, now):
+        """A claim on ``source`` started at ``started`` read ``messages``.
+
+        Signs that other servers claim from this topic too: claims take
+        the oldest free message first, so an id announced before every
+        one just taken and still not read here was taken by another
+        server; so was one announced ``STORED_AFTER`` before a claim that
+        found nothing (Zaqar pushes just before it stores; very late
+        stores make a lone server yield needlessly, nothing worse); and
+        so was a number of a sender's stream still missing here
+        ``STORED_AFTER`` after a later one was read (``_numbers``).
+        """
+        if source.mode != 'claim':
+            return
+        read = {_envelope_id(m) for m in messages}
+        others = [at for msg_id, at in source.announced.items()
+                  if msg_id not in read]
+        if messages:
+            if (self._hello is not None and self._peers_known(now) and (
+                    source.took_at is None or now - source.took_at >=
+                    self._settings.poll_hot_window)):
+                # Busy again after an idle spell: the others poll faster.
+                self._hello_due, self._hello_refresh = now, False
+            source.took_at = now
+            taken = [source.announced[i] for i in read
+                     if i in source.announced]
+            shared = taken and any(at < min(taken) for at in others)
+            ages = [m.get('age') for m in messages]
+            source.backlog = not self._pushed() and any(
+                isinstance(a, (int, float)) and a >= BACKLOG_AGE
+                for a in ages)
+        else:
+            shared = any(at <= started - STORED_AFTER for at in others)
+        if self._numbers(source, messages, now) or shared:
+            source.contended_until = now + CONTENDED_FOR
+            source.in_order = 0
+
+    @staticmethod
+    def _numbers(source, messages, now):
+        """Follow the senders' streams (``sq``); True on a gap.
+
+        A message that continues its stream (the next number, or the
+        first of a stream) counts towards ``ALONE_AFTER``. One that skips
+        numbers awaits them: concurrent posts of one sender may be stored
+        out of order, so a number counts as taken elsewhere only when it
+        is still missing ``STORED_AFTER`` after it was awaited.
+        """
+        for message in messages:
+            sequence = _sequence(message)
+            if sequence is None:
+                continue
+            stream, number = sequence
+            last = source.streams.pop(stream, None)
+            if source.missing.pop(sequence, None) is not None:
+                source.streams[stream] = last
+                continue        # came late, out of order
+            if last is None and number == 1 or (
+                    last is not None and number == last + 1):
+                source.in_order += 1
+            elif last is not None and number > last + 1:
+                for n in range(last + 1, min(number, last + 1 +
+                                             MAX_MISSING)):
+                    source.missing[(stream, n)] = now
+            source.streams[stream] = max(number, last or 0)
+            while len(source.streams) > MAX_STREAMS:
+                gone, _ = source.streams.popitem(last=False)
+                source.missing = {k: at for k, at in source.missing.items()
+                                  if k[0] != gone}
+        late = [k for k, at in source.missing.items()
+                if now - at >= STORED_AFTER]
+        for key in late:
+            del source.missing[key]
+        return bool(late)
 
     def _pause(self):
         pause = self._idle_pause()
@@ -380,10 +606,19 @@ class ZaqarListener(base.PollStyleListener):
         now = self._clock()
         if self._error_delay:
             return self._error_delay
-        if any(s.more for s in self._sources):
+        yielding = [s for s in self._sources if self._yielding(s, now)]
+        if any(s.more for s in self._sources if s not in yielding):
             # The last read filled its page, with messages that were all
             # dropped (stale or malformed): what follows is read at once.
             return 0.0
+        if yielding:
+            # Read again when the first yield ends (or a push comes).
+            end = min(s.took_at for s in yielding) + settings.claim_yield
+            return max(0.0, min(end - now, self._busy_pause(now)))
+        return self._busy_pause(now)
+
+    def _busy_pause(self, now):
+        settings = self._settings
         if self._pushed():
             if any(s.pending and now - s.hint_at < settings.push_grace
                    for s in self._sources) or any(
@@ -394,9 +629,82 @@ class ZaqarListener(base.PollStyleListener):
                                 self._orphan_reads[:1]) - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
-        pause = self._interval
-        self._interval = min(pause * 2, settings.poll_max_interval)
-        return pause
+        if now >= self._regular_at:
+            # The regular read (every queue) was done: the next one.
+            pause = self._interval
+            self._interval = min(pause * 2, settings.poll_max_interval)
+            self._regular_at = now + pause
+        else:
+            pause = self._regular_at - now
+        if settings.claim_yield and now < self._warm_until:
+            # Another server of the topic said hello: read the topic
+            # (only) every claim_yield, to find what a yielding server
+            # leaves; the other queues keep their pace.
+            pause = min(pause, settings.claim_yield)
+        return max(0.0, pause)
+
+    # -- hellos (polling: fair dispatch) ----------------------------------
+
+    def _peers_known(self, now):
+        return any(now - at < CONTENDED_FOR for at in self._peers.values())
+
+    def _say_hello(self, now):
+        """Post this server's hello on the topic's fanout queue if due.
+
+        Best effort: a hello that fails is not retried (the next reason
+        to say hello will); at most one every ``HELLO_MIN`` seconds.
+        """
+        if (self._hello is None or self._hello_due is None or
+                now < self._hello_due):
+            return
+        if self._hello_at is not None and now - self._hello_at < HELLO_MIN:
+            self._hello_due = self._hello_at + HELLO_MIN
+            return
+        self._hello_at = now
+        warm, self._hello_refresh = not self._hello_refresh, False
+        if self._peers_known(now):
+            self._hello_due, self._hello_refresh = now + HELLO_EVERY, True
+        else:
+            self._hello_due = None
+        try:
+            self._hello(envelope.hello(self._me, warm))
+        except Exception as exc:
+            LOG.warning('Cannot say hello to the other servers of %s: %s',
+                        self.queues, exc)
+
+    def _hear_hello(self, message):
+        """``_on_hello`` if ``message`` is a valid hello, else nothing."""
+        if self._hello is None or not isinstance(message, dict):
+            return
+        try:
+            body = envelope.decode(message.get('body'), ('hi',))
+        except envelope.InvalidEnvelope:
+            return
+        self._on_hello(body['s'], self._clock(), body.get('w', True))
+
+    def _on_hello(self, server, now, warm=True):
+        """Another polling server of the topic said hello.
+
+        ``warm``: it asks for frequent reads (it started, heard of this
+        server, or got busy); False: a reminder (``HELLO_EVERY``).
+        """
+        if self._hello is None or server == self._me:
+            return
+        new = server not in self._peers
+        self._peers[server] = now
+        self._peers.move_to_end(server)
+        while len(self._peers) > MAX_PEERS:
+            self._peers.popitem(last=False)
+        for source in self._sources:
+            if source.mode == 'claim':
+                source.contended_until = max(source.contended_until,
+                                             now + CONTENDED_FOR)
+        if warm or new:
+            self._warm_until = (now + WARM_FOR *
+                                self._settings.poll_max_interval)
+        if new or self._hello_due is None:
+            # It learns of this server too (at most every HELLO_MIN).
+            self._hello_due, self._hello_refresh = now, False
 
     def _fetch_safely(self, wanted):
         """``_fetch``; an unexpected error is logged, never raised.
@@ -423,6 +731,7 @@ class ZaqarListener(base.PollStyleListener):
         self._take_pushes()
         found = self._release_held()
         now = self._clock()
+        self._say_hello(now)
         pushed = self._pushed()
         due = self._due(now)
         if due:
@@ -435,6 +744,7 @@ class ZaqarListener(base.PollStyleListener):
             self._next = (self._sources.index(source) + 1) % len(
                 self._sources)
             want = self._batch(source, wanted - found)
+            started = self._clock()
             try:
                 messages = self._read(source, want)
             except errors.Unreachable as exc:
@@ -455,7 +765,10 @@ class ZaqarListener(base.PollStyleListener):
             announced = pushed and read <= source.pending
             if pushed and not announced:
                 self._check_lag(source, messages)
+            self._took(source, messages, started, self._clock())
             source.pending -= read
+            for msg_id in read:
+                source.announced.pop(msg_id, None)
             # A catch-up read that found nothing is repeated for
             # push_grace, as an announced message not found: Zaqar pushes
             # before it stores, so a message posted as the subscription
@@ -465,6 +778,7 @@ class ZaqarListener(base.PollStyleListener):
                                self._settings.push_grace)
             if source.mode == 'observe':
                 source.pending.clear()
+                source.announced.clear()
             # Read on at once after a full page, unless it held just what
             # pushes announced and nothing announced is left (then the next
             # push says when to read); a burst is read to its end even
@@ -631,11 +945,18 @@ class ZaqarListener(base.PollStyleListener):
         self._failing = source.refused = False
 
     def _prime(self, source):
-        """Skip what an observed queue holds now (it predates us)."""
+        """Skip what an observed queue holds now (it predates us).
+
+        But for hellos: the servers that said hello before this one
+        started are on its topic still (they say it again every
+        ``HELLO_EVERY``).
+        """
         while True:
             messages, source.marker = self._client.list(source.queue,
                                                         source.marker, PAGE)
             self._remember(source, messages)
+            for message in messages:
+                self._hear_hello(message)
             if len(messages) < PAGE:
                 break
         source.primed = True
@@ -679,6 +1000,13 @@ class ZaqarListener(base.PollStyleListener):
         except envelope.InvalidEnvelope as exc:
             LOG.warning('Dropped a malformed or foreign message %s from '
                         'queue %s: %s', message.get('id'), source.queue, exc)
+            return None
+        if body['k'] == 'hi':
+            if source.mode == 'observe':
+                self._on_hello(body['s'], self._clock(), body.get('w', True))
+            else:
+                LOG.warning('Dropped a hi envelope from queue %s: only '
+                            'fanout queues carry them', source.queue)
             return None
         if body['k'] in ('dq', 'dn'):
             if source.mode == 'observe' and self._dupes is not None:

@@ -112,6 +112,16 @@ DRIVER_OPTS = [
                      'one where its API spends ~4 ms on an HTTP request); '
                      'over HTTP while the websocket is down or when it '
                      'fails one. False: always HTTP.'),
+    cfg.FloatOpt('claim_yield', default=0.1, min=0.0, max=5.0,
+                 help='Fair dispatch among the servers of a topic. A '
+                      'server that took a message from a topic it has '
+                      'seen other servers take from in the last minute '
+                      '(with polling: also until it knows it is alone '
+                      'there) claims there again only after this long '
+                      '(s), so that consecutive requests go to different '
+                      'servers rather than to the fastest; not while a '
+                      'backlog shows every server busy. 0: claim at '
+                      'once.'),
     cfg.FloatOpt('http_timeout', default=10.0, min=0.1,
                  help='Timeout (s) of one HTTP request to Zaqar.'),
     cfg.FloatOpt('http_idle_timeout', default=1.5, min=0.0,

@@ -51,6 +51,7 @@ FLOORS = {
     'stack': {'common', 'tempest'},
     'bench': {'rpc', 'stack', 'tempest'},
     'soak': {'bench', 'common.faults', 'stack'},
+    'conformance': {'bench', 'rpc', 'stack'},
     'tests': {'api_schema', 'common', 'common.rpc', 'common.faults',
               'config', 'guest', 'rpc', 'services', 'stack', 'tempest'},
     'unit': None,  # anything

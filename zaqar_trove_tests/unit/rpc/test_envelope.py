@@ -202,3 +202,31 @@ class TestDeadline(testtools.TestCase):
                      envelope.notification({}, {}, 2.0)):
             self.assertFalse(envelope.expired(body, age=10 ** 6))
             self.assertIsNone(envelope.remaining(body, age=10 ** 6))
+
+
+class TestSequence(testtools.TestCase):
+    """``sq``: a sender's stream and number, optional on requests."""
+
+    def test_numbered_requests_and_notifications_decode(self):
+        for body in (_call(), envelope.cast({}, {}),
+                     envelope.notification({}, {}, 2.0)):
+            numbered = envelope.sequenced(body, ('a' * 32, 7))
+            self.assertEqual(['a' * 32, 7], envelope.decode(numbered)['sq'])
+
+    def test_malformed_numbers_are_refused(self):
+        for sq in (['a' * 32], ['a' * 32, 0], ['a' * 32, 1.5],
+                   ['a' * 32, 2 ** 53 + 1], ['A' * 32, 1], ['a' * 31, 1],
+                   ['a' * 32, 1, 2], 'a', {'a': 1}, None):
+            body = dict(envelope.cast({}, {}), sq=sq)
+            self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
+                              body)
+
+    def test_hello_names_a_server(self):
+        body = envelope.hello('b' * 32)
+        self.assertEqual(('hi', 'b' * 32), (envelope.decode(body)['k'],
+                                            envelope.decode(body)['s']))
+        for server in ('b' * 31, 'B' * 32, 7, None):
+            self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
+                              dict(body, s=server))
+        self.assertRaises(envelope.InvalidEnvelope, envelope.decode,
+                          {k: v for k, v in body.items() if k != 's'})
