@@ -63,11 +63,13 @@ topic lately (``_took``) leaves its next claim there to them for
 ``claim_yield`` seconds (``_yielding``), unless a backlog says every
 server is busy. Signs of other servers: announcements never found
 (push), gaps in a sender's numbered stream (``sq``, both modes: a
-number that never came was taken elsewhere), and hellos (below). A
-polling RPC server cannot hear of a competitor in its first moments, so
-it yields then too, until hellos had time to come (``HELLO_LEARN``) or
-``ALONE_AFTER`` messages in a row continued their senders' streams; a
-pushed server, or a notification listener, yields only after a sign.
+number that never came was taken elsewhere), and hellos (below). A new
+server cannot tell a competitor in its first moments (a gap is known
+only ``STORED_AFTER`` later; pushes lag behind claims in a burst), so
+it yields then too, until ``ALONE_AFTER`` messages in a row continued
+their senders' streams, or gaps or hellos had time to tell
+(``PUSH_LEARN``; polling RPC servers ``HELLO_LEARN``); a polling
+notification listener yields only after a sign.
 Polling RPC servers also say hello on their topic's fanout queue (``hi``:
 at start, to a server heard of for the first time, every
 ``HELLO_EVERY`` while others are known, and when they take a message
@@ -128,9 +130,9 @@ YIELD_BACKLOG = 4
 #: was stored by then (Zaqar pushes just before it stores): another
 #: server took it.
 STORED_AFTER = 0.1
-#: Polling: after this many messages in a row that each continued its
-#: sender's stream (no number missing), a topic is taken to have one
-#: server: it no longer yields (until a gap says otherwise).
+#: After this many messages in a row that each continued its sender's
+#: stream (no number missing), a topic is taken to have one server: it
+#: no longer yields (until a gap says otherwise).
 ALONE_AFTER = 8
 #: Streams (senders) a source follows; the oldest is forgotten beyond.
 MAX_STREAMS = 256
@@ -148,6 +150,9 @@ HELLO_EVERY = 30.0
 #: fanout queue is read every poll_max_interval), a server has heard the
 #: hellos of the others, or their answers to its own.
 HELLO_LEARN = 4
+#: Push: this long (s) after its start a server has seen the gaps that
+#: other servers of its topic leave, if they took anything.
+PUSH_LEARN = 4.0
 #: Other servers a listener remembers (the oldest is forgotten beyond).
 MAX_PEERS = 64
 #: Polling: after a hello, the topic is polled every claim_yield for this
@@ -201,6 +206,14 @@ class Source:
     this queue; ``read_at``: when it was last read. ``refused``: Zaqar
     refused the last read (logged once). ``marker``, ``primed``,
     ``seen``: observer state.
+
+    Fair dispatch (``ZaqarListener._yielding``): ``announced``: when each
+    pending id's push came; ``sequences``: the sender's ``(stream,
+    number)`` a push carried; ``took_at``: when this server last took a
+    message here, ``took_mark`` when that message was announced (else
+    ``took_at``); ``contended_until``: a sign of other servers counts until
+    then; ``backlog``: the last message taken here had waited long;
+    ``streams``, ``missing``, ``in_order``: the senders' numbers read.
     """
 
     def __init__(self, queue, mode='claim'):
@@ -216,7 +229,9 @@ class Source:
         self.primed = False
         self.seen = collections.OrderedDict()
         self.announced = {}
+        self.sequences = {}
         self.took_at = None
+        self.took_mark = None
         self.contended_until = 0.0
         self.backlog = False
         self.streams = collections.OrderedDict()
@@ -229,6 +244,7 @@ class _Hint:
 
     def __init__(self):
         self.ids = {}
+        self.sequences = {}
         self.catch_up = False
         self.at = 0.0
 
@@ -245,14 +261,19 @@ class _Pushes:
         self._lock = threading.Lock()
         self._hints = {}
 
-    def add(self, source, msg_id, at):
-        """A push on ``source`` at ``at`` named ``msg_id`` (or None)."""
+    def add(self, source, msg_id, at, sequence=None):
+        """A push on ``source`` at ``at`` named ``msg_id`` (or None).
+
+        ``sequence``: its sender's ``(stream, number)``, if it has one.
+        """
         with self._lock:
             hint = self._hints.setdefault(source, _Hint())
             if msg_id is None or len(hint.ids) >= MAX_PENDING:
                 hint.catch_up = True
             else:
                 hint.ids.setdefault(msg_id, at)
+                if sequence is not None:
+                    hint.sequences[msg_id] = sequence
             hint.at = at
 
     def take(self):
@@ -365,7 +386,9 @@ class ZaqarListener(base.PollStyleListener):
 
     def _on_push(self, source, body):
         """In the push thread: a message was pushed (None: catch up)."""
-        self._pushes.add(source, _envelope_id({'body': body}), self._clock())
+        message = {'body': body}
+        self._pushes.add(source, _envelope_id(message), self._clock(),
+                         _sequence(message))
         self._wake.set()
 
     def _take_pushes(self):
@@ -380,6 +403,8 @@ class ZaqarListener(base.PollStyleListener):
                 source.pending |= set(ids)
                 for msg_id, at in ids.items():
                     source.announced.setdefault(msg_id, at)
+                    if msg_id in hint.sequences:
+                        source.sequences[msg_id] = hint.sequences[msg_id]
             source.catch_up = source.catch_up or hint.catch_up
             source.hint_at = hint.at
             self._grace = self._settings.poll_min_interval
@@ -461,6 +486,7 @@ class ZaqarListener(base.PollStyleListener):
                     source.contended_until = now + CONTENDED_FOR
                 source.pending.clear()
                 source.announced.clear()
+                source.sequences.clear()
             if self._yielding(source, now):
                 continue
             if source.more or (pushed and (source.pending or
@@ -486,7 +512,7 @@ class ZaqarListener(base.PollStyleListener):
         a topic it knows is shared (``_took``) claims there again only
         ``claim_yield`` seconds later, when the others had their turn --
         unless a backlog says every server is busy (more than
-        ``YIELD_BACKLOG`` messages announced since it took one; polling:
+        ``YIELD_BACKLOG`` messages announced after the one it took; polling:
         the message it took waited ``BACKLOG_AGE``): yielding would only
         slow the topic down. A pushed server with no sign of a competitor
         never yields; a polling one yields until its topic shows it is
@@ -496,28 +522,44 @@ class ZaqarListener(base.PollStyleListener):
                 source.backlog or
                 now - source.took_at >= self._settings.claim_yield):
             return False
-        if now >= source.contended_until and (self._pushed() or
-                                              self._alone(source, now)):
+        if now >= source.contended_until and self._alone(source, now):
             return False
-        # What was announced before the last claim and not taken by it,
-        # another server took (claims take the oldest first): only what
-        # came since may still wait.
-        waiting = sum(1 for at in source.announced.values()
-                      if at >= source.took_at)
+        waiting = sum(1 for msg_id, at in source.announced.items()
+                      if self._may_wait(source, msg_id, at))
         return waiting <= YIELD_BACKLOG
 
+    @staticmethod
+    def _may_wait(source, msg_id, at):
+        """Whether an announced message, not read here, may still wait.
+
+        Claims take the oldest first, so what is older than the message
+        this server took last was taken by another. Older: a lower number
+        of a sender's stream than the last read here; with no number,
+        announced before it (pushes come late under load, so a number
+        is the better judge).
+        """
+        sequence = source.sequences.get(msg_id)
+        last = source.streams.get(sequence[0]) if sequence else None
+        if last is not None:
+            return sequence[1] > last
+        return at > source.took_mark
+
     def _alone(self, source, now):
-        """Whether a polling server takes itself to be alone on a topic.
+        """Whether a server takes itself to be alone on a topic.
 
         With no sign of another server (``contended_until``, checked by
         the caller): when ``ALONE_AFTER`` messages in a row continued
-        their senders' streams, or when hellos would have told it of the
-        others by now (an RPC server, ``HELLO_LEARN`` after its start),
-        or when nothing could (a notification listener: no fanout queue
-        to say hello on; it learns of others only from gaps).
+        their senders' streams, or when gaps would have told it of the
+        others by now (pushed, ``PUSH_LEARN`` after its start), or hellos
+        (a polling RPC server, ``HELLO_LEARN`` after its start), or when
+        nothing could soon (a polling notification listener: no fanout
+        queue to say hello on, and its rare reads see gaps late).
         """
-        return (source.in_order >= ALONE_AFTER or self._hello is None or
-                now - self._since >=
+        if source.in_order >= ALONE_AFTER:
+            return True
+        if self._pushed():
+            return now - self._since >= PUSH_LEARN
+        return (self._hello is None or now - self._since >=
                 HELLO_LEARN * self._settings.poll_max_interval)
 
     def _took(self, source, messages, started, now):
@@ -543,9 +585,12 @@ class ZaqarListener(base.PollStyleListener):
                     self._settings.poll_hot_window)):
                 # Busy again after an idle spell: the others poll faster.
                 self._hello_due, self._hello_refresh = now, False
-            source.took_at = now
             taken = [source.announced[i] for i in read
                      if i in source.announced]
+            # Not announced yet (read before its push came): what is
+            # announced from now on counts as waiting.
+            source.took_at = now
+            source.took_mark = max(taken) if taken else now
             shared = taken and any(at < min(taken) for at in others)
             ages = [m.get('age') for m in messages]
             source.backlog = not self._pushed() and any(
@@ -769,6 +814,7 @@ class ZaqarListener(base.PollStyleListener):
             source.pending -= read
             for msg_id in read:
                 source.announced.pop(msg_id, None)
+                source.sequences.pop(msg_id, None)
             # A catch-up read that found nothing is repeated for
             # push_grace, as an announced message not found: Zaqar pushes
             # before it stores, so a message posted as the subscription
@@ -779,6 +825,7 @@ class ZaqarListener(base.PollStyleListener):
             if source.mode == 'observe':
                 source.pending.clear()
                 source.announced.clear()
+                source.sequences.clear()
             # Read on at once after a full page, unless it held just what
             # pushes announced and nothing announced is left (then the next
             # push says when to read); a burst is read to its end even

@@ -47,24 +47,57 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
          zlistener.YIELD_BACKLOG, True),
         ('announced before it took, not taken: others took them',
          'claim', -0.01, True, zlistener.YIELD_BACKLOG + 1, True),
+        ('pushes after the one it took: they may wait', 'claim', 0.02,
+         True, zlistener.YIELD_BACKLOG + 1, False, 0.03),
         ("a server's own queue (one reader)", 'pop', 0.01, True, 1, False),
     ]
 
     def test_table(self):
         listener = self.listener(sources=[('q', 'claim')])
-        for name, mode, took, contended, pending, expected in self.TABLE:
+        listener._since = NOW - zlistener.PUSH_LEARN   # past its start
+        for name, mode, took, contended, pending, expected, *mark in (
+                self.TABLE):
             source = zlistener.Source('q', mode)
             source.took_at = None if took is None else NOW - took
+            # The message it took was announced ``mark`` s ago (else: it
+            # was not announced, the claim's time counts).
+            source.took_mark = NOW - (mark or [took or 0])[0]
             source.contended_until = NOW + (10 if contended else -10)
             source.pending = {str(n) for n in range(pending)}
             source.announced = {i: NOW for i in source.pending}
             self.assertEqual(expected, listener._yielding(source, NOW),
                              name)
 
+    def test_numbers_judge_what_waits_when_pushes_come_late(self):
+        # Six pushes came after the claim; the sender's numbers say four
+        # are older than the message taken (number 5): others took them.
+        listener = self.listener(sources=[('q', 'claim')])
+        source = self.sources['q']
+        source.took_at = source.took_mark = NOW - 0.01
+        source.contended_until = NOW + 10
+        source.streams['s' * 32] = 5
+        source.announced = {str(n): NOW for n in range(6)}
+        source.pending = set(source.announced)
+        source.sequences = {str(n): ('s' * 32, n + 1) for n in range(6)}
+        source.sequences['0'] = ('t' * 32, 9)   # another sender's stream
+        self.assertTrue(listener._yielding(source, NOW))
+        source.sequences = {}
+        self.assertFalse(listener._yielding(source, NOW))
+
+    def test_a_push_hands_over_its_number(self):
+        listener = self.listener(sources=[('q', 'claim')])
+        source = self.sources['q']
+        body = dict(fakes.cast(1), sq=['s' * 32, 3])
+        listener._on_push(source, body)
+        listener._on_push(source, fakes.cast(2))
+        listener._take_pushes()
+        self.assertEqual({body['id']: ('s' * 32, 3)}, source.sequences)
+
     def test_claim_yield_zero_never_yields(self):
         listener = self.listener(sources=[('q', 'claim')], claim_yield=0)
         source = self.sources['q']
-        source.took_at, source.contended_until = NOW, NOW + 10
+        source.took_at = source.took_mark = NOW
+        source.contended_until = NOW + 10
         self.assertFalse(listener._yielding(source, NOW))
 
     def test_a_yielding_topic_is_not_due_and_others_still_are(self):
@@ -73,7 +106,8 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
         for source in (topic, own):
             source.pending, source.hint_at = {'x'}, NOW
             source.announced = {'x': NOW}
-        topic.took_at, topic.contended_until = NOW, NOW + 10
+        topic.took_at = topic.took_mark = NOW
+        topic.contended_until = NOW + 10
         self.assertEqual(['srv'], [s.queue for s in listener._due(NOW)])
 
 
@@ -130,9 +164,11 @@ class TestSignsOfCompetitors(decisions.ListenerTestCase):
 class TestTheNextClaim(decisions.ListenerTestCase):
     """When a server that just took a message claims again."""
 
-    def _took_first(self, contended):
+    def _took_first(self, contended, settled=True):
         listener = self.listener(sources=[('q', 'claim')])
-        listener.poll(timeout=1)    # the first (full) read
+        # The first (full) read; past its first moments (PUSH_LEARN), a
+        # server with no sign of another takes itself to be alone.
+        listener.poll(timeout=zlistener.PUSH_LEARN + 0.5 if settled else 1)
         first = fakes.message(fakes.cast(1))
         self.client.script('q', [first], [fakes.message(fakes.cast(2))])
         self.push.push('q', first['body'])
@@ -152,6 +188,10 @@ class TestTheNextClaim(decisions.ListenerTestCase):
     def test_alone_on_its_topic_it_claims_at_once(self):
         took = self._took_first(contended=False)
         self.assertAlmostEqual(took + 0.01, self.reads('q')[-1])
+
+    def test_in_its_first_moments_it_yields(self):
+        took = self._took_first(contended=False, settled=False)
+        self.assertAlmostEqual(took + 0.1, self.reads('q')[-1])
 
     def test_it_does_not_spin_while_it_yields(self):
         took = self._took_first(contended=True)
