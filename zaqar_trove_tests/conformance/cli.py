@@ -83,7 +83,9 @@ def run(args, echo=print):
     results = {}
     try:
         for transport in transports:
-            url = bench_target.transport_url(stack.settings, transport)
+            url = bench_target.transport_url(
+                stack.settings, transport,
+                **handover.TRANSPORT_OPTIONS.get(transport, {}))
             results[transport] = stestr(args, transport, url, echo)
     finally:
         if owned:

@@ -27,6 +27,7 @@ import os
 import testtools
 
 from zaqar_trove_tests.conformance import handover as suite
+from zaqar_trove_tests.rpc import options
 
 
 def oslo_suite_tests():
@@ -103,6 +104,12 @@ class TestTransport(testtools.TestCase):
         for url, opts, expected in self.TABLE:
             self.assertEqual(expected, suite.transport(url, opts),
                              (url, opts))
+
+    def test_transport_options_are_driver_options(self):
+        known = {opt.dest for opt in options.all_opts()}
+        for transport, opts in suite.TRANSPORT_OPTIONS.items():
+            self.assertIn(transport, ('push', 'poll', 'rabbit'))
+            self.assertEqual(set(), set(opts) - known)
 
     def test_every_exception_names_a_test_of_the_suite_and_a_reason(self):
         names = set(suite.EXCLUDED) | {n for _, n in suite.KNOWN_FAILURES}
