@@ -130,11 +130,13 @@ class Client:
     any queue without its own script) answers the next step -- a list of
     messages, an exception to raise, or a callable returning either --
     and ``[]`` once the steps are spent. Requests are recorded as ``(op,
-    queue, argument, clock())`` (``clock``: a ``Clock``, or None).
+    queue, argument, clock())`` (``clock``: a ``Clock``, or None); with
+    a clock, a claim, pop or list takes ``delay`` seconds of it.
     """
 
     def __init__(self, clock=None):
         self.requests = []
+        self.delay = 0.0
         self._clock = clock
         self._scripts = {}
 
@@ -159,6 +161,8 @@ class Client:
 
     def _answer(self, op, queue, arg=None):
         self._record(op, queue, arg)
+        if self.delay and self._clock:
+            self._clock.sleep(self.delay)
         steps = self._scripts.get(queue, self._scripts.get(None, []))
         step = steps.pop(0) if steps else []
         if callable(step):

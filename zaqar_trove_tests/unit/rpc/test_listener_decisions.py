@@ -200,6 +200,22 @@ class TestPollingPauses(ListenerTestCase):
         self.assertEqual([0.005 * 2 ** n for n in range(len(later) - 1)],
                          [round(b - a, 9) for a, b in zip(later, later[1:])])
 
+    def test_in_a_burst_the_other_queues_are_read_less_often(self):
+        # 20 messages on 'a', one a claim, read on at once; 'b' is read
+        # every BURST_OTHERS_EVERY meanwhile, not after each message.
+        listener = self.listener(sources=[('a', 'claim'), ('b', 'claim')],
+                                 push=False, claim_yield=0)
+        self.client.script('a', *[[fakes.message(fakes.cast(n))]
+                                  for n in range(20)])
+        self.client.delay = 0.01        # each request takes 10 ms
+        self.assertEqual(list(range(20)), fakes.values(listener.poll(
+            timeout=100, batch_size=20, batch_timeout=10)))
+        burst = self.reads('a')
+        self.assertEqual(20, len(burst))
+        during = [t for t in self.reads('b') if t <= burst[-1]]
+        # The first read, then about one in ten of a's (0.1 s / 10 ms).
+        self.assertTrue(2 <= len(during) <= 4, (burst, during))
+
     def test_with_push_an_idle_listener_reads_only_at_its_safety_reads(self):
         listener = self.listener(sources=[('q', 'claim')])
         self.assertEqual([], listener.poll(timeout=3000))
