@@ -535,9 +535,9 @@ class ZaqarListener(base.PollStyleListener):
         unless a backlog says every server is busy (more than
         ``YIELD_BACKLOG`` messages announced after the one it took; polling:
         the message it took waited ``BACKLOG_AGE``): yielding would only
-        slow the topic down. A pushed server with no sign of a competitor
-        never yields; a polling one yields until its topic shows it is
-        alone (``_alone``): it cannot hear of the others otherwise.
+        slow the topic down. A server with no sign of a competitor yields
+        only until it takes itself to be alone (``_alone``): in its first
+        moments no sign could have come yet.
         """
         if (source.mode != 'claim' or source.took_at is None or
                 source.backlog or

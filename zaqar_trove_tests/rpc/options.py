@@ -116,12 +116,12 @@ DRIVER_OPTS = [
                  help='Fair dispatch among the servers of a topic. A '
                       'server that took a message from a topic it has '
                       'seen other servers take from in the last minute '
-                      '(with polling: also until it knows it is alone '
-                      'there) claims there again only after this long '
-                      '(s), so that consecutive requests go to different '
-                      'servers rather than to the fastest; not while a '
-                      'backlog shows every server busy. 0: claim at '
-                      'once.'),
+                      '(or, in its first moments there, has not yet '
+                      'seen it is alone) claims there again only after '
+                      'this long (s), so that consecutive requests go to '
+                      'different servers rather than to the fastest; not '
+                      'while a backlog shows every server busy. 0: claim '
+                      'at once.'),
     cfg.FloatOpt('http_timeout', default=10.0, min=0.1,
                  help='Timeout (s) of one HTTP request to Zaqar.'),
     cfg.FloatOpt('http_idle_timeout', default=1.5, min=0.0,
