@@ -481,9 +481,14 @@ class ZaqarListener(base.PollStyleListener):
                 now - self._every_queue_at < BURST_OTHERS_EVERY):
             full = False        # a burst: read on where a page filled
         warm = not pushed and now < self._warm_until
-        if self._orphan_reads and now >= self._orphan_reads[0]:
+        orphans = bool(self._orphan_reads) and now >= self._orphan_reads[0]
+        if orphans:
             full = True
             self._orphan_reads = [t for t in self._orphan_reads if t > now]
+        # A read that finds what nothing announces (a lost claim's
+        # messages, a lost push) reads a topic even while it yields: the
+        # next one may be far.
+        scheduled = orphans or (full and pushed)
         if full and not pushed:
             self._every_queue_at = now
         if full and pushed:
@@ -508,7 +513,7 @@ class ZaqarListener(base.PollStyleListener):
                 source.pending.clear()
                 source.announced.clear()
                 source.sequences.clear()
-            if self._yielding(source, now):
+            if not scheduled and self._yielding(source, now):
                 continue
             if source.more or (pushed and (source.pending or
                                            source.catch_up)) or (

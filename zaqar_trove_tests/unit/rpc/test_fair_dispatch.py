@@ -108,7 +108,21 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
             source.announced = {'x': NOW}
         topic.took_at = topic.took_mark = NOW
         topic.contended_until = NOW + 10
+        listener._next_full = NOW + 100     # no safety read due
         self.assertEqual(['srv'], [s.queue for s in listener._due(NOW)])
+
+    def test_a_read_for_lost_claims_reads_a_yielding_topic_too(self):
+        # Its messages are announced by nothing; the next such read may be
+        # a TTL away, the safety read ten minutes.
+        listener = self.listener()
+        topic = self.sources['topic']
+        topic.took_at = topic.took_mark = NOW
+        topic.contended_until = NOW + 10
+        listener._next_full = NOW + 100
+        listener._orphan_reads = [NOW]
+        self.assertIn('topic', [s.queue for s in listener._due(NOW)])
+        listener._orphan_reads, listener._next_full = [], NOW
+        self.assertIn('topic', [s.queue for s in listener._due(NOW)])
 
 
 class TestSignsOfCompetitors(decisions.ListenerTestCase):
