@@ -12,8 +12,10 @@
 
 """Free-port selection."""
 
+import os
 import random
 import socket
+import time
 
 import fixtures
 import testtools
@@ -22,6 +24,12 @@ from zaqar_trove_tests.stack import ports
 
 
 class TestPorts(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.registry = self.useFixture(fixtures.TempDir()).path + '/held'
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar_trove_tests.stack.ports.REGISTRY', self.registry))
 
     def test_distinct_free_ports_below_the_ephemeral_range(self):
         chosen = ports.choose(['a', 'b', 'c', 'd'])
@@ -58,3 +66,30 @@ class TestPorts(testtools.TestCase):
             f.write('20500 60999\n')
         self.assertEqual((1024, 65535), ports.candidate_range(tmp))
         self.assertEqual((32768, 60999), ports.ephemeral_range(tmp + 'x'))
+
+    def test_a_port_handed_out_is_held_from_the_next_choice(self):
+        # Two stacks starting at once: neither has bound its ports yet.
+        first = ports.choose(['a'], low=21000, high=21001)['a']
+        second = ports.choose(['a'], low=21000, high=21001)['a']
+        self.assertEqual({21000, 21001}, {first, second})
+        self.assertRaises(RuntimeError, ports.choose, ['a'], low=21000,
+                          high=21001, attempts=20)
+
+    def test_a_hold_ends(self):
+        ports.choose(['a'], low=21000, high=21000)
+        later = time.time() + ports.HOLD + 1
+        self.useFixture(fixtures.MonkeyPatch('time.time', lambda: later))
+        self.assertEqual({'a': 21000},
+                         ports.choose(['a'], low=21000, high=21000))
+
+    def test_a_damaged_or_unusable_record_holds_nothing(self):
+        for text in ('not json', '[1, 2]', '{"x": 1e12}',
+                     '{"21000": "z"}'):
+            with open(self.registry, 'w') as f:
+                f.write(text)
+            self.assertEqual({'a': 21000}, ports.choose(
+                ['a'], low=21000, high=21000), text)
+            os.unlink(self.registry)
+        self.assertEqual({'a': 21000}, ports.choose(
+            ['a'], low=21000, high=21000,
+            registry=self.registry + '/not-a-dir/held'))
