@@ -64,14 +64,36 @@ EXCLUDED = {
 
 #: Tests known to fail on one transport (``transport()``: ``rabbit``,
 #: ``zaqar-push``, ``zaqar-poll``): ``(transport, Class.test)`` -> why.
-#: None today. Polling had two until 2026-12-05 (fair dispatch among
-#: polling RPC servers: ``CallTestCase.test_server_in_group`` and
-#: ``test_different_exchanges``, sequential calls that never reached an
-#: idle server of the group); a polling server that heard hellos now
-#: yields a ``poll_max_interval`` longer after a fresh message
-#: (``rpc/listener.py``, ``_yield_time``). An entry needs its measured
-#: failure rate and reason.
-KNOWN_FAILURES = {}
+#: Measured here (2026-12-05, polling at TRANSPORT_OPTIONS): 21 full runs
+#: of the suite polling, the last 5 (3 with nothing else running, 2 with
+#: one core kept busy) since polling listeners read a burst at once and
+#: notification listeners yield until alone (fair dispatch); push passed
+#: every test in all 16 runs since a pushed server yields in its first
+#: moments.
+_POLL_EXCHANGES = (
+    'three groups of three polling servers in one process (eventlet), and '
+    'the second group gets its 12 sequential calls only after the first '
+    'group got its 14: by then the warm reads that hellos start are over, '
+    'the idle servers of the group poll every 0.4 s, and they hear the '
+    'hello of the server that takes the first call only at their next '
+    'read of the fanout queue: a server of the group may get none of the '
+    '12 (rpc/listener.py, fair dispatch). Failed 3 of the first 13 full '
+    'runs, 1 of the last 5 (loaded). Polling is for signed-URL guests, '
+    'each the only server of its topic (README, fair dispatch).')
+_POLL_GROUP_CALLS = (
+    'OUR DEFECT, not oslo\'s: 14 sequential calls to three polling '
+    'servers, each must get one. A server that took a call yields 0.1 s; '
+    'hellos on the fanout queue make the others read the topic every '
+    '0.1 s for a while (rpc/listener.py, fair dispatch), but a fanout '
+    'queue is read every poll_max_interval, so a server can miss all 14. '
+    'Failed 2 of the first 13 full runs, none of the last 5; 10 of 10 in '
+    'a series beside CastTestCase.test_server_in_group. Excused until '
+    'more runs say it is fixed: do not widen it.')
+KNOWN_FAILURES = {
+    ('zaqar-poll', 'CallTestCase.test_different_exchanges'):
+        _POLL_EXCHANGES,
+    ('zaqar-poll', 'CallTestCase.test_server_in_group'): _POLL_GROUP_CALLS,
+}
 
 
 def environment(base, url, timeout=TEST_TIMEOUT):

@@ -60,13 +60,10 @@ one would often take the next too; with polling, the server that took
 the last message polls hot while the others' pauses have grown, and takes
 the next as well. A server that has seen other servers take from its
 topic lately (``_took``) leaves its next claim there to them for
-``claim_yield`` seconds (``_yielding``; a polling server that heard the
-others' hellos, after a message that had waited under a second, a
-``poll_max_interval`` longer: ``_yield_time``), unless a backlog says
-every server is busy. Signs of other servers:
-announcements never found (push), gaps in a sender's numbered stream
-(``sq``, both modes: a number that never came was taken elsewhere), and
-hellos (below). A new
+``claim_yield`` seconds (``_yielding``), unless a backlog says every
+server is busy. Signs of other servers: announcements never found
+(push), gaps in a sender's numbered stream (``sq``, both modes: a
+number that never came was taken elsewhere), and hellos (below). A new
 server cannot tell a competitor in its first moments (a gap is known
 only ``GAP_AFTER`` later; pushes lag behind claims in a burst), so
 it yields then too, until ``ALONE_AFTER`` messages in a row continued
@@ -228,8 +225,7 @@ class Source:
     ``took_at``); ``contended_until``: a sign of other servers counts until
     then, ``gap_until`` the same for a gap in a sender's numbers (undone
     when a number taken for gone comes after all: ``elsewhere``);
-    ``backlog``: the last message taken here had waited long, ``fresh``:
-    under a second (polling, Zaqar's ``age``); ``streams``,
+    ``backlog``: the last message taken here had waited long; ``streams``,
     ``missing``, ``in_order``: the senders' numbers read.
     """
 
@@ -252,7 +248,6 @@ class Source:
         self.contended_until = 0.0
         self.gap_until = 0.0
         self.backlog = False
-        self.fresh = False
         self.streams = collections.OrderedDict()
         self.missing = {}
         self.elsewhere = collections.OrderedDict()
@@ -541,7 +536,7 @@ class ZaqarListener(base.PollStyleListener):
         to whichever claim comes first, so a server that just took one
         would often take the next too. A server that took a message from
         a topic it knows is shared (``_took``) claims there again only
-        ``_yield_time`` later, when the others had their turn --
+        ``claim_yield`` seconds later, when the others had their turn --
         unless a backlog says every server is busy (more than
         ``YIELD_BACKLOG`` messages announced after the one it took; polling:
         the message it took waited ``BACKLOG_AGE``): yielding would only
@@ -551,7 +546,7 @@ class ZaqarListener(base.PollStyleListener):
         """
         if (source.mode != 'claim' or source.took_at is None or
                 source.backlog or
-                now - source.took_at >= self._yield_time(source, now)):
+                now - source.took_at >= self._settings.claim_yield):
             return False
         if (now >= max(source.contended_until, source.gap_until) and
                 self._alone(source, now)):
@@ -559,26 +554,6 @@ class ZaqarListener(base.PollStyleListener):
         waiting = sum(1 for msg_id, at in source.announced.items()
                       if self._may_wait(source, msg_id, at))
         return waiting <= YIELD_BACKLOG
-
-    def _yield_time(self, source, now):
-        """How long (s) a server leaves a shared topic to the others.
-
-        ``claim_yield``; a polling RPC server that heard the others'
-        hellos lately and took a message that had waited under a second
-        (Zaqar's ``age``), a ``poll_max_interval`` longer: an idle polling
-        server reads the topic that often, so every other server reads it
-        once before the yield ends (with ``claim_yield`` alone, sequential
-        calls went to the servers polling hot, never to one whose pauses
-        had grown). Not in a burst (what it took had waited): the others
-        are busy reading already, and the longer yields would only delay
-        the burst.
-        """
-        settings = self._settings
-        if (not settings.claim_yield or self._hello is None or
-                self._pushed() or not source.fresh or
-                not self._peers_known(now)):
-            return settings.claim_yield
-        return settings.claim_yield + settings.poll_max_interval
 
     @staticmethod
     def _may_wait(source, msg_id, at):
@@ -644,11 +619,10 @@ class ZaqarListener(base.PollStyleListener):
             # announced from now on counts as waiting.
             source.took_at = now
             source.took_mark = max(taken) if taken else now
-            ages = [m.get('age') for m in messages
-                    if isinstance(m.get('age'), (int, float))]
+            ages = [m.get('age') for m in messages]
             source.backlog = not self._pushed() and any(
-                a >= BACKLOG_AGE for a in ages)
-            source.fresh = not any(a >= 1 for a in ages)
+                isinstance(a, (int, float)) and a >= BACKLOG_AGE
+                for a in ages)
         elif any(at <= started - STORED_AFTER
                  for at in source.announced.values()):
             source.contended_until = now + CONTENDED_FOR
@@ -711,6 +685,7 @@ class ZaqarListener(base.PollStyleListener):
         return pause
 
     def _idle_pause(self):
+        settings = self._settings
         now = self._clock()
         if self._error_delay:
             return self._error_delay
@@ -721,8 +696,7 @@ class ZaqarListener(base.PollStyleListener):
             return 0.0
         if yielding:
             # Read again when the first yield ends (or a push comes).
-            end = min(s.took_at + self._yield_time(s, now)
-                      for s in yielding)
+            end = min(s.took_at for s in yielding) + settings.claim_yield
             return max(0.0, min(end - now, self._busy_pause(now)))
         return self._busy_pause(now)
 

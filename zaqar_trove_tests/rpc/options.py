@@ -120,11 +120,7 @@ DRIVER_OPTS = [
                       'seen it is alone) claims there again only after '
                       'this long (s), so that consecutive requests go to '
                       'different servers rather than to the fastest; not '
-                      'while a backlog shows every server busy. A '
-                      'polling server that heard the hellos of the '
-                      'others yields poll_max_interval longer after a '
-                      'message that waited under a second (their reads '
-                      'of an idle topic are that far apart). 0: claim '
+                      'while a backlog shows every server busy. 0: claim '
                       'at once.'),
     cfg.FloatOpt('http_timeout', default=10.0, min=0.1,
                  help='Timeout (s) of one HTTP request to Zaqar.'),

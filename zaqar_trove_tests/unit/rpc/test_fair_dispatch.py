@@ -489,27 +489,3 @@ class TestHellos(decisions.ListenerTestCase):
         self.assertEqual([1], fakes.values(listener.poll(timeout=100)))
         listener.poll(timeout=0.5)
         self.assertEqual(before + 1, len(self.hellos()))
-
-    def test_having_heard_hellos_it_yields_a_poll_max_interval_longer(self):
-        # The others read an idle topic every poll_max_interval: only a
-        # yield that long lets each of them find the next call.
-        listener = self.listener(push=False)
-        self.client.script('fan', [hello('b')])
-        listener.poll(timeout=10)               # heard, warm, cold again
-        self.client.script('topic', [numbered(1, 'a', 1)],
-                           [numbered(2, 'a', 2)])
-        self.assertEqual([1], fakes.values(listener.poll(timeout=100)))
-        self.assertEqual([2], fakes.values(listener.poll(timeout=100)))
-        reads = self.client.times('claim', 'topic')[-2:]
-        settings = listener._settings
-        self.assertEqual(
-            round(settings.claim_yield + settings.poll_max_interval, 3),
-            round(reads[1] - reads[0], 3))
-        # In a burst (what it took had waited a second) the others are
-        # reading already: claim_yield only.
-        self.client.script('topic', [numbered(3, 'a', 3, age=1)],
-                           [numbered(4, 'a', 4)])
-        self.assertEqual([3], fakes.values(listener.poll(timeout=100)))
-        self.assertEqual([4], fakes.values(listener.poll(timeout=100)))
-        reads = self.client.times('claim', 'topic')[-2:]
-        self.assertEqual(settings.claim_yield, round(reads[1] - reads[0], 3))
