@@ -120,8 +120,10 @@ DRIVER_OPTS = [
                       'seen it is alone) claims there again only after '
                       'this long (s), so that consecutive requests go to '
                       'different servers rather than to the fastest; not '
-                      'while a backlog shows every server busy. 0: claim '
-                      'at once.'),
+                      'while a backlog shows every server busy. The '
+                      'others may all yield: meanwhile a pushed server '
+                      'claims what waited 20 ms unclaimed, a polling RPC '
+                      'server reads every 20 ms. 0: claim at once.'),
     cfg.FloatOpt('http_timeout', default=10.0, min=0.1,
                  help='Timeout (s) of one HTTP request to Zaqar.'),
     cfg.FloatOpt('http_idle_timeout', default=1.5, min=0.0,

@@ -27,6 +27,8 @@ from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import test_listener_decisions as decisions
 
 NOW = 1000.0
+#: A yielding polling server reads its topic this often.
+TURN = zlistener.YIELD_TURN
 
 
 class TestWhenAServerYields(decisions.ListenerTestCase):
@@ -197,9 +199,11 @@ class TestTheNextClaim(decisions.ListenerTestCase):
         self.assertEqual([2], fakes.values(listener.poll(timeout=100)))
         return took
 
-    def test_on_a_shared_topic_it_waits_claim_yield(self):
+    def test_on_a_shared_topic_it_waits_its_turn(self):
+        # No other server took the message by YIELD_TURN: it does.
         took = self._took_first(contended=True)
-        self.assertAlmostEqual(took + 0.1, self.reads('q')[-1])
+        self.assertAlmostEqual(took + 0.01 + zlistener.YIELD_TURN,
+                               self.reads('q')[-1])
 
     def test_alone_on_its_topic_it_claims_at_once(self):
         took = self._took_first(contended=False)
@@ -207,7 +211,26 @@ class TestTheNextClaim(decisions.ListenerTestCase):
 
     def test_in_its_first_moments_it_yields(self):
         took = self._took_first(contended=False, settled=False)
-        self.assertAlmostEqual(took + 0.1, self.reads('q')[-1])
+        self.assertAlmostEqual(took + 0.01 + zlistener.YIELD_TURN,
+                               self.reads('q')[-1])
+
+    def test_once_another_server_took_one_its_yield_is_over(self):
+        listener = self.listener(sources=[('q', 'claim')])
+        listener.poll(timeout=zlistener.PUSH_LEARN + 0.5)
+        first, third = (fakes.message(fakes.cast(n)) for n in (1, 3))
+        self.client.script('q', [first], [], [third])
+        self.push.push('q', first['body'])
+        self.assertEqual([1], fakes.values(listener.poll(timeout=100)))
+        self.sources['q'].contended_until = self.clock() + 60
+        took = self.clock()
+        # Another server takes the second: this one's turn finds nothing.
+        self.clock.at(took + 0.01,
+                      lambda: self.push.push('q', fakes.cast(2)))
+        self.clock.at(took + 0.04,
+                      lambda: self.push.push('q', third['body']))
+        self.assertEqual([3], fakes.values(listener.poll(timeout=100)))
+        reads = [round(t - took, 3) for t in self.reads('q') if t > took]
+        self.assertEqual([0.03, 0.04], reads[:2])
 
     def test_it_does_not_spin_while_it_yields(self):
         took = self._took_first(contended=True)
@@ -319,7 +342,7 @@ class TestPollingServers(decisions.ListenerTestCase):
 
     def test_a_new_server_yields_after_each_message(self):
         self._polled(numbered(1, 'a', 1), numbered(2, 'a', 2))
-        self.assertEqual([0.1], self._gaps()[:1])
+        self.assertEqual([TURN], self._gaps()[:1])
 
     def test_a_notification_listener_yields_until_alone_whatever_the_time(
             self):
@@ -332,7 +355,7 @@ class TestPollingServers(decisions.ListenerTestCase):
         self.assertEqual(2, len(listener.poll(timeout=100, batch_size=2,
                                               batch_timeout=10)))
         reads = self.client.times('claim', 'q')[first:]
-        self.assertEqual(0.1, round(reads[1] - reads[0], 3))
+        self.assertEqual(0.1, round(reads[1] - reads[0], 3))  # no turns
 
     def test_with_no_hello_heard_it_is_alone_after_hello_learn(self):
         listener = self.listener(sources=[('q', 'claim'),
@@ -346,7 +369,7 @@ class TestPollingServers(decisions.ListenerTestCase):
     def test_alone_after_alone_after_messages_in_order(self):
         n = zlistener.ALONE_AFTER
         self._polled(*[numbered(i, 'a', i) for i in range(1, n + 3)])
-        self.assertEqual([0.1] * (n - 1) + [0.0] * 2, self._gaps())
+        self.assertEqual([TURN] * (n - 1) + [0.0] * 2, self._gaps())
 
     def test_a_gap_makes_it_yield_again(self):
         n = zlistener.ALONE_AFTER
@@ -361,7 +384,7 @@ class TestPollingServers(decisions.ListenerTestCase):
             taken += fakes.values(listener.poll(timeout=100))
         # n + 1 never came: another server took it (GAP_AFTER passed).
         self.assertGreater(self.sources['q'].gap_until, NOW)
-        self.assertEqual(0.1, self._gaps()[-1])
+        self.assertEqual(TURN, self._gaps()[-1])
         self.assertEqual(0.0, self._gaps()[n - 1])     # alone until then
 
     def test_a_message_that_waited_for_every_server_is_not_yielded(self):
