@@ -889,16 +889,13 @@ class ZaqarListener(base.PollStyleListener):
                 source.announced.pop(msg_id, None)
                 source.sequences.pop(msg_id, None)
             # A catch-up read that found nothing is repeated for
-            # push_grace, as an announced message not found: Zaqar pushes
-            # before it stores, so a message posted as the subscription
-            # began may be stored just after the read.
+            # push_grace, as an announced message not found (on a fanout
+            # queue too): Zaqar pushes before it stores, so a message
+            # posted as the subscription began may be stored just after
+            # the read.
             source.catch_up = (source.catch_up and not messages and
                                now - source.hint_at <
                                self._settings.push_grace)
-            if source.mode == 'observe':
-                source.pending.clear()
-                source.announced.clear()
-                source.sequences.clear()
             # Read on at once after a full page, unless it held just what
             # pushes announced and nothing announced is left (then the next
             # push says when to read); a burst is read to its end even

@@ -550,6 +550,19 @@ class TestWhatIsHandedOver(ListenerTestCase):
         self.assertEqual([], listener.poll(timeout=5))
         self.assertEqual(0, self.client.count('claim'))
 
+    def test_a_fanout_message_pushed_before_it_was_stored_is_read(self):
+        # Zaqar pushes before it stores: the read a push starts may list
+        # nothing yet. The announcement is read again (push_grace), as on
+        # a topic, not forgotten until the next push or the safety read.
+        listener = self.listener(sources=[('fan', 'observe')], start=False)
+        self.client.script('fan', [], [])       # primed: nothing yet
+        listener.start(self.push)
+        listener.poll(timeout=1)
+        body = fakes.cast(1)
+        self.client.script('fan', [], [fakes.message(body)])
+        self.push.push('fan', body)
+        self.assertEqual([1], fakes.values(listener.poll(timeout=1)))
+
 
 class TestPostedTwice(ListenerTestCase):
     """A request marked ``re`` (posted again) runs once across servers."""
