@@ -66,7 +66,7 @@ EXCLUDED = {
 #: ``zaqar-push``, ``zaqar-poll``): ``(transport, Class.test)`` -> why.
 #: Measured here (2026-12-05, polling at TRANSPORT_OPTIONS): with fair
 #: dispatch's turns (a yielding polling RPC server reads its topic every
-#: ``YIELD_TURN``, rpc/listener.py) one or both failed in 4 of 6 full
+#: ``YIELD_TURN``, rpc/fairness.py) one or both failed in 4 of 6 full
 #: runs (both in the first 3, one in a CI run, none in the last 2);
 #: without turns, 1 of 5 and 0 of 5, but 2 polling servers of one topic
 #: then made 19 calls/s at 1 and at 8 callers (35 and 94 before fair

@@ -16,7 +16,7 @@ Self-contained: imports neither tempest nor the rest of this package.
 ``driver`` (the driver and its design), ``options`` (configuration),
 ``settings`` (URL parsing), ``names`` (queue names), ``envelope`` (message
 bodies), ``httpclient`` and ``push`` (Zaqar's HTTP and websocket APIs),
-``auth``, ``listener``, ``incoming`` and ``dedupe`` (servers; requests
-posted twice), ``reply`` (callers), ``backoff`` (retry pauses),
-``errors``.
+``auth``, ``listener``, ``fairness``, ``incoming`` and ``dedupe`` (servers;
+fair dispatch among a topic's servers; requests posted twice), ``reply``
+(callers), ``backoff`` (retry pauses), ``errors``.
 """

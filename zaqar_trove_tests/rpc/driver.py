@@ -245,7 +245,7 @@ class ZaqarDriver(base.BaseDriver):
         """``body`` numbered in this driver's stream on ``queue`` (``sq``).
 
         The servers of a topic learn from gaps that other servers take
-        from it (``listener``). Bounded: past ``MAX_STREAMS`` queues the
+        from it (``fairness``). Bounded: past ``MAX_STREAMS`` queues the
         numbering starts again (a new stream).
         """
         with self._lock:

@@ -33,7 +33,7 @@
                              number in it on this queue: 1, 2, 3... per
                              (sender, queue) (call/cast/notify, optional;
                              servers of a topic learn from gaps that
-                             others take from it: ``listener``)
+                             others take from it: ``fairness``)
      "x": "<32 hex>",        the envelope id asked about (dq) or run (dn)
      "s": "<32 hex>",        a polling server of the topic (hi)
      "w": false,             a reminder only: do not read often (hi)
@@ -41,7 +41,7 @@
 
 ``dq``/``dn`` travel on a topic's fanout queue, between its servers:
 "did one of you run ``x``?" and "I ran ``x``"; so does ``hi``, "server
-``s`` polls this topic too" (fair dispatch; see ``listener``).
+``s`` polls this topic too" (fair dispatch; see ``fairness``).
 
 Everything read from a queue is hostile input (a guest may write to the
 queues it serves, to its callers' reply queues and to the topics it
@@ -258,3 +258,30 @@ def remaining(body, age):
     if body['k'] != 'call':
         return None
     return body['to'] - age
+
+
+def peek_id(message):
+    """The envelope id a message read or pushed carries, if plausible.
+
+    Before ``decode``: the message is hostile input, nothing is checked
+    but that the id is a short string.
+    """
+    body = message.get('body') if isinstance(message, dict) else None
+    msg_id = body.get('id') if isinstance(body, dict) else None
+    return msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
+
+
+def peek_sequence(message):
+    """``(stream, number)`` a message read or pushed carries, or None.
+
+    Before ``decode``: anything but a 32-character string and a positive
+    integer is no number (a forged one can only make servers yield).
+    """
+    body = message.get('body') if isinstance(message, dict) else None
+    sq = body.get('sq') if isinstance(body, dict) else None
+    if (isinstance(sq, list) and len(sq) == 2 and
+            isinstance(sq[0], str) and len(sq[0]) == 32 and
+            isinstance(sq[1], int) and not isinstance(sq[1], bool) and
+            0 < sq[1] <= 2 ** 53):
+        return sq[0], sq[1]
+    return None

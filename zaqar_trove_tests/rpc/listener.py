@@ -54,33 +54,7 @@ raises out of ``poll``. A failed claim may have taken messages whose
 answer was lost: they come back when its TTL passes, unannounced, so
 every queue is read again then.
 
-Fair dispatch: Zaqar gives a message to the first claim. With push every
-server of a topic is woken by the same push, so a server that just took
-one would often take the next too; with polling, the server that took
-the last message polls hot while the others' pauses have grown, and takes
-the next as well. A server that has seen other servers take from its
-topic lately (``_took``) leaves its next claim there to them for
-``claim_yield`` seconds (``_yielding``), unless a backlog says every
-server is busy; meanwhile it reads there only at its turns (``_turn_at``:
-a polling RPC server every ``YIELD_TURN``; pushed, what a free server
-would have claimed by then), as the others may all yield. Signs of
-other servers: announcements never found (push), gaps in a sender's
-numbered stream (``sq``, both modes: a number that never came was taken
-elsewhere), and hellos (below). A new server cannot tell a competitor in
-its first moments (a gap is known only ``GAP_AFTER`` later; pushes lag
-behind claims in a burst), so it yields then too, until
-``ALONE_AFTER`` messages in a row continued their senders' streams, or
-gaps or hellos had time to tell
-(``PUSH_LEARN``; polling RPC servers ``HELLO_LEARN``); a polling
-notification listener, which no hello tells of others, yields until
-the ``ALONE_AFTER`` in a row, whatever the time.
-Polling RPC servers also say hello on their topic's fanout queue (``hi``:
-at start, to a server heard of for the first time, every
-``HELLO_EVERY`` while others are known, and when they take a message
-after an idle spell while others are known): a hello makes the topic
-shared for the others, and makes them read it every ``claim_yield`` for
-``WARM_FOR`` times ``poll_max_interval``, so that what a yielding server
-leaves is found by another, not by itself when its yield ends.
+Fair dispatch among the servers of a topic: ``fairness``.
 
 Everything read is hostile input: a message is checked against its
 envelope schema and handled on its own (a malformed or foreign one is
@@ -107,6 +81,7 @@ from zaqar_trove_tests.rpc import backoff
 from zaqar_trove_tests.rpc import dedupe as zdedupe
 from zaqar_trove_tests.rpc import envelope
 from zaqar_trove_tests.rpc import errors
+from zaqar_trove_tests.rpc import fairness
 from zaqar_trove_tests.rpc import httpclient
 from zaqar_trove_tests.rpc import incoming as zincoming
 
@@ -124,85 +99,10 @@ ORPHAN_SPREAD = 10.0
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
-#: How long (s) a topic counts as shared with other servers after the
-#: last sign of one (fair dispatch, ``_took``).
-CONTENDED_FOR = 60.0
-#: More announced messages than this waiting on a topic: every server is
-#: busy, so none yields its claims (fairness would only cost throughput).
-YIELD_BACKLOG = 4
-#: A message announced this long (s) before a claim that found nothing
-#: was stored by then (Zaqar pushes just before it stores): another
-#: server took it.
-STORED_AFTER = 0.1
-#: A number of a sender's stream still missing this long (s) after a
-#: later one was read was taken by another server. Concurrent posts of
-#: one sender are stored out of order, a loaded Zaqar's some 0.1 s apart
-#: (a lone bench server at 8 callers saw that as gaps several times a
-#: second); one that comes even later undoes the gap.
-GAP_AFTER = 1.0
-#: A server yielding on a topic still reads it (polling) this often (s),
-#: and claims there (push) what was announced after its last message this
-#: long ago: a server free to take a message does so sooner, and when
-#: every server of the topic yields, nothing waits for a yield to end
-#: (without turns, 2 servers of a topic made 20 calls/s with one caller,
-#: pushed or polling; 19 polling with 8 callers).
-YIELD_TURN = 0.02
-#: After this many messages in a row that each continued its sender's
-#: stream (no number missing), a topic is taken to have one server: it
-#: no longer yields (until a gap says otherwise).
-ALONE_AFTER = 8
-#: Streams (senders) a source follows; the oldest is forgotten beyond.
-MAX_STREAMS = 256
-#: Numbers of a stream awaited at once (the rest is not tracked).
-MAX_MISSING = 32
-#: Polling: a message this old (Zaqar's whole seconds) waited for every
-#: server: a backlog, so the server that took it does not yield.
-BACKLOG_AGE = 2
-#: Polling: least time (s) between two hellos of a server.
-HELLO_MIN = 1.0
-#: Polling: a server that knows others on its topic says hello this often
-#: (s), so that they go on knowing it (a hello counts CONTENDED_FOR).
-HELLO_EVERY = 30.0
-#: Polling RPC servers: this many poll_max_interval after its start (a
-#: fanout queue is read every poll_max_interval), a server has heard the
-#: hellos of the others, or their answers to its own.
-HELLO_LEARN = 4
 #: Polling, in a burst (a queue's reads fill their page): the listener
 #: reads on there at once and its other queues only this often (s), not
 #: after every page (a notification listener has 7 queues a target).
 BURST_OTHERS_EVERY = 0.1
-#: Push: this long (s) after its start a server has seen the gaps that
-#: other servers of its topic leave, if they took anything.
-PUSH_LEARN = 4.0
-#: Other servers a listener remembers (the oldest is forgotten beyond).
-MAX_PEERS = 64
-#: Polling: after a hello, the topic is polled every claim_yield for this
-#: many poll_max_interval (a fanout queue is read every poll_max_interval:
-#: the others hear the next hello by then).
-WARM_FOR = 4
-
-
-def _sequence(message):
-    """``(stream, number)`` of a message read, or None if it has none.
-
-    Hostile input: anything but a 32-character string and a positive
-    integer is no number (a forged one can only make servers yield).
-    """
-    body = message.get('body') if isinstance(message, dict) else None
-    sq = body.get('sq') if isinstance(body, dict) else None
-    if (isinstance(sq, list) and len(sq) == 2 and
-            isinstance(sq[0], str) and len(sq[0]) == 32 and
-            isinstance(sq[1], int) and not isinstance(sq[1], bool) and
-            0 < sq[1] <= 2 ** 53):
-        return sq[0], sq[1]
-    return None
-
-
-def _envelope_id(message):
-    """The envelope id of a message read or pushed, if it is plausible."""
-    body = message.get('body') if isinstance(message, dict) else None
-    msg_id = body.get('id') if isinstance(body, dict) else None
-    return msg_id if isinstance(msg_id, str) and len(msg_id) <= 64 else None
 
 
 class Source:
@@ -228,7 +128,7 @@ class Source:
     refused the last read (logged once). ``marker``, ``primed``,
     ``seen``: observer state.
 
-    Fair dispatch (``ZaqarListener._yielding``): ``announced``: when each
+    Fair dispatch (``fairness``): ``announced``: when each
     pending id's push came; ``sequences``: the sender's ``(stream,
     number)`` a push carried; ``took_at``: when this server last took a
     message here, ``took_mark`` when that message was announced (else
@@ -356,13 +256,9 @@ class ZaqarListener(base.PollStyleListener):
         self._next = 0
         self._push = None
         self._since = 0.0
-        self._me = envelope.new_id()
-        self._peers = collections.OrderedDict()
-        self._hello = None
-        self._hello_due = None
-        self._hello_at = None
-        self._hello_refresh = False
-        self._warm_until = 0.0
+        self._fair = fairness.FairDispatch(self._settings, clock,
+                                           self._pushed, sources,
+                                           notifications)
         self._regular_at = 0.0
         self._every_queue_at = 0.0
 
@@ -371,6 +267,7 @@ class ZaqarListener(base.PollStyleListener):
         self._push = push
         self._since = self._clock()
         fanout = [s for s in self._sources if s.mode == 'observe']
+        hello = None
         if fanout and not self._notifications:
             self._dupes = zdedupe.Duplicates(
                 self._fanout_poster(fanout[0].queue),
@@ -379,8 +276,8 @@ class ZaqarListener(base.PollStyleListener):
                                     for s in self._sources):
                 # Polling servers of a topic say hello (fair dispatch);
                 # the hellos a fanout queue holds at start are heard.
-                self._hello = self._fanout_poster(fanout[0].queue)
-                self._hello_due = self._since
+                hello = self._fanout_poster(fanout[0].queue)
+        self._fair.start(self._since, hello)
         for source in self._sources:
             try:
                 if source.mode == 'observe':
@@ -413,8 +310,8 @@ class ZaqarListener(base.PollStyleListener):
     def _on_push(self, source, body):
         """In the push thread: a message was pushed (None: catch up)."""
         message = {'body': body}
-        self._pushes.add(source, _envelope_id(message), self._clock(),
-                         _sequence(message))
+        self._pushes.add(source, envelope.peek_id(message), self._clock(),
+                         envelope.peek_sequence(message))
         self._wake.set()
 
     def _take_pushes(self):
@@ -490,7 +387,7 @@ class ZaqarListener(base.PollStyleListener):
         if (full and not pushed and any(s.more for s in self._sources) and
                 now - self._every_queue_at < BURST_OTHERS_EVERY):
             full = False        # a burst: read on where a page filled
-        warm = not pushed and now < self._warm_until
+        warm = not pushed and now < self._fair.warm_until
         orphans = bool(self._orphan_reads) and now >= self._orphan_reads[0]
         if orphans:
             full = True
@@ -518,12 +415,12 @@ class ZaqarListener(base.PollStyleListener):
             # another server took what this one never found.
             if (pushed and source.read_at >= source.hint_at and
                     now - source.hint_at >= settings.push_grace):
-                if source.pending and source.mode == 'claim':
-                    source.contended_until = now + CONTENDED_FOR
+                if source.pending:
+                    self._fair.never_found(source, now)
                 source.pending.clear()
                 source.announced.clear()
                 source.sequences.clear()
-            if not scheduled and self._yielding(source, now):
+            if not scheduled and self._fair.yielding(source, now):
                 continue
             if source.more or (pushed and (source.pending or
                                            source.catch_up)) or (
@@ -539,178 +436,6 @@ class ZaqarListener(base.PollStyleListener):
                 due.append(source)
         return due
 
-    def _yielding(self, source, now):
-        """Whether ``source`` leaves its next claim to the other servers.
-
-        Fair dispatch among the servers of a topic: Zaqar hands a message
-        to whichever claim comes first, so a server that just took one
-        would often take the next too. A server that took a message from
-        a topic it knows is shared (``_took``) claims there again only
-        ``claim_yield`` seconds later, when the others had their turn --
-        unless a backlog says every server is busy (more than
-        ``YIELD_BACKLOG`` messages announced after the one it took; polling:
-        the message it took waited ``BACKLOG_AGE``): yielding would only
-        slow the topic down. Meanwhile it still reads at its turns
-        (``_turn_at``): the others may all yield. A server with no sign of
-        a competitor yields only until it takes itself to be alone
-        (``_alone``): in its first moments no sign could have come yet.
-        """
-        if (source.mode != 'claim' or source.took_at is None or
-                source.backlog or
-                now - source.took_at >= self._settings.claim_yield):
-            return False
-        if (now >= max(source.contended_until, source.gap_until) and
-                self._alone(source, now)):
-            return False
-        waiting = self._waiting(source)
-        return len(waiting) <= YIELD_BACKLOG and now < self._turn_at(
-            source, waiting)
-
-    def _waiting(self, source):
-        """When each announced message that may still wait was announced."""
-        return [at for msg_id, at in source.announced.items()
-                if self._may_wait(source, msg_id, at)]
-
-    def _turn_at(self, source, waiting=None):
-        """When a server yielding on ``source`` reads it all the same.
-
-        Polling: ``YIELD_TURN`` after its last read (a notification
-        listener: never; its pool's other listeners, which no hello tells
-        to read often, poll slowly and would never get a turn: one took
-        all 8 of oslo's ``test_multiple_servers``). Push: once a message
-        announced after the one it took has waited ``YIELD_TURN`` (a free
-        server would have taken it by then; if one did, this read finds
-        nothing and the yield is over: the others had their turn).
-        """
-        if not self._pushed():
-            if self._notifications:
-                return float('inf')
-            return source.read_at + YIELD_TURN
-        waiting = self._waiting(source) if waiting is None else waiting
-        return min(waiting) + YIELD_TURN if waiting else float('inf')
-
-    @staticmethod
-    def _may_wait(source, msg_id, at):
-        """Whether an announced message, not read here, may still wait.
-
-        Claims take the oldest first, so what is older than the message
-        this server took last was taken by another. Older: a lower number
-        of a sender's stream than the last read here; with no number,
-        announced before it (pushes come late under load, so a number
-        is the better judge).
-        """
-        sequence = source.sequences.get(msg_id)
-        last = source.streams.get(sequence[0]) if sequence else None
-        if last is not None:
-            return sequence[1] > last
-        return at > source.took_mark
-
-    def _alone(self, source, now):
-        """Whether a server takes itself to be alone on a topic.
-
-        With no sign of another server (``contended_until``, checked by
-        the caller): when ``ALONE_AFTER`` messages in a row continued
-        their senders' streams, or when gaps would have told it of the
-        others by now (pushed, ``PUSH_LEARN`` after its start), or hellos
-        (a polling RPC server, ``HELLO_LEARN`` after its start); a
-        polling notification listener has no fanout queue to hear hellos
-        on and sees gaps only as it reads: only the messages in a row
-        tell it.
-        """
-        if source.in_order >= ALONE_AFTER:
-            return True
-        if self._pushed():
-            return now - self._since >= PUSH_LEARN
-        return (self._hello is not None and now - self._since >=
-                HELLO_LEARN * self._settings.poll_max_interval)
-
-    def _took(self, source, messages, started, now):
-        """A claim on ``source`` started at ``started`` read ``messages``.
-
-        Signs that other servers claim from this topic too: an id
-        announced ``STORED_AFTER`` before a claim that found nothing was
-        taken by another server (Zaqar pushes just before it stores; very
-        late stores make a lone server yield needlessly, nothing worse);
-        so was a number of a sender's stream still missing here
-        ``GAP_AFTER`` after a later one was read (``_numbers``; undone
-        if it comes after all). The order of announcements says nothing:
-        Zaqar pushes before it stores, so concurrent posts are announced
-        in one order and stored, hence claimed, in another (a lone
-        server took that for a competitor 15 times a second under load).
-        """
-        if source.mode != 'claim':
-            return
-        read = {_envelope_id(m) for m in messages}
-        if messages:
-            if (self._hello is not None and self._peers_known(now) and (
-                    source.took_at is None or now - source.took_at >=
-                    self._settings.poll_hot_window)):
-                # Busy again after an idle spell: the others poll faster.
-                self._hello_due, self._hello_refresh = now, False
-            taken = [source.announced[i] for i in read
-                     if i in source.announced]
-            # Not announced yet (read before its push came): what is
-            # announced from now on counts as waiting.
-            source.took_at = now
-            source.took_mark = max(taken) if taken else now
-            ages = [m.get('age') for m in messages]
-            source.backlog = not self._pushed() and any(
-                isinstance(a, (int, float)) and a >= BACKLOG_AGE
-                for a in ages)
-        elif any(at <= started - STORED_AFTER
-                 for at in source.announced.values()):
-            source.contended_until = now + CONTENDED_FOR
-            source.in_order = 0
-        if self._numbers(source, messages, now):
-            source.gap_until = now + CONTENDED_FOR
-            source.in_order = 0
-
-    @staticmethod
-    def _numbers(source, messages, now):
-        """Follow the senders' streams (``sq``); True on a gap.
-
-        A message that continues its stream (the next number, or the
-        first read of a stream, whatever its number: its sender may be
-        older than this server) counts towards ``ALONE_AFTER``. One that
-        skips numbers awaits them: concurrent posts of one sender may be
-        stored out of order, so a number counts as taken elsewhere only
-        when it is still missing ``GAP_AFTER`` after it was awaited; if
-        it comes after all (a post slower than that), the gaps said
-        nothing (``gap_until`` is cleared).
-        """
-        for message in messages:
-            sequence = _sequence(message)
-            if sequence is None:
-                continue
-            stream, number = sequence
-            last = source.streams.pop(stream, None)
-            if source.missing.pop(sequence, None) is not None:
-                source.streams[stream] = last
-                continue        # came late, out of order
-            if source.elsewhere.pop(sequence, None) is not None:
-                source.streams[stream] = last
-                source.gap_until = 0.0      # not taken elsewhere after all
-                continue
-            if last is None or number == last + 1:
-                source.in_order += 1
-            elif last is not None and number > last + 1:
-                for n in range(last + 1, min(number, last + 1 +
-                                             MAX_MISSING)):
-                    source.missing[(stream, n)] = now
-            source.streams[stream] = max(number, last or 0)
-            while len(source.streams) > MAX_STREAMS:
-                gone, _ = source.streams.popitem(last=False)
-                source.missing = {k: at for k, at in source.missing.items()
-                                  if k[0] != gone}
-        late = [k for k, at in source.missing.items()
-                if now - at >= GAP_AFTER]
-        for key in late:
-            del source.missing[key]
-            source.elsewhere[key] = now
-        while len(source.elsewhere) > MAX_MISSING:
-            source.elsewhere.popitem(last=False)
-        return bool(late)
-
     def _pause(self):
         pause = self._idle_pause()
         if self._dupes is not None and self._dupes.waiting:
@@ -719,19 +444,17 @@ class ZaqarListener(base.PollStyleListener):
         return pause
 
     def _idle_pause(self):
-        settings = self._settings
         now = self._clock()
         if self._error_delay:
             return self._error_delay
-        yielding = [s for s in self._sources if self._yielding(s, now)]
+        yielding = [s for s in self._sources if self._fair.yielding(s, now)]
         if any(s.more for s in self._sources if s not in yielding):
             # The last read filled its page, with messages that were all
             # dropped (stale or malformed): what follows is read at once.
             return 0.0
         if yielding:
             # Read again when the first yield or turn ends (or a push comes).
-            end = min(min(s.took_at + settings.claim_yield, self._turn_at(s))
-                      for s in yielding)
+            end = min(self._fair.yield_ends(s) for s in yielding)
             return max(0.0, min(end - now, self._busy_pause(now)))
         return self._busy_pause(now)
 
@@ -754,75 +477,12 @@ class ZaqarListener(base.PollStyleListener):
             self._regular_at = now + pause
         else:
             pause = self._regular_at - now
-        if settings.claim_yield and now < self._warm_until:
+        if settings.claim_yield and now < self._fair.warm_until:
             # Another server of the topic said hello: read the topic
             # (only) every claim_yield, to find what a yielding server
             # leaves; the other queues keep their pace.
             pause = min(pause, settings.claim_yield)
         return max(0.0, pause)
-
-    # -- hellos (polling: fair dispatch) ----------------------------------
-
-    def _peers_known(self, now):
-        return any(now - at < CONTENDED_FOR for at in self._peers.values())
-
-    def _say_hello(self, now):
-        """Post this server's hello on the topic's fanout queue if due.
-
-        Best effort: a hello that fails is not retried (the next reason
-        to say hello will); at most one every ``HELLO_MIN`` seconds.
-        """
-        if (self._hello is None or self._hello_due is None or
-                now < self._hello_due):
-            return
-        if self._hello_at is not None and now - self._hello_at < HELLO_MIN:
-            self._hello_due = self._hello_at + HELLO_MIN
-            return
-        self._hello_at = now
-        warm, self._hello_refresh = not self._hello_refresh, False
-        if self._peers_known(now):
-            self._hello_due, self._hello_refresh = now + HELLO_EVERY, True
-        else:
-            self._hello_due = None
-        try:
-            self._hello(envelope.hello(self._me, warm))
-        except Exception as exc:
-            LOG.warning('Cannot say hello to the other servers of %s: %s',
-                        self.queues, exc)
-
-    def _hear_hello(self, message):
-        """``_on_hello`` if ``message`` is a valid hello, else nothing."""
-        if self._hello is None or not isinstance(message, dict):
-            return
-        try:
-            body = envelope.decode(message.get('body'), ('hi',))
-        except envelope.InvalidEnvelope:
-            return
-        self._on_hello(body['s'], self._clock(), body.get('w', True))
-
-    def _on_hello(self, server, now, warm=True):
-        """Another polling server of the topic said hello.
-
-        ``warm``: it asks for frequent reads (it started, heard of this
-        server, or got busy); False: a reminder (``HELLO_EVERY``).
-        """
-        if self._hello is None or server == self._me:
-            return
-        new = server not in self._peers
-        self._peers[server] = now
-        self._peers.move_to_end(server)
-        while len(self._peers) > MAX_PEERS:
-            self._peers.popitem(last=False)
-        for source in self._sources:
-            if source.mode == 'claim':
-                source.contended_until = max(source.contended_until,
-                                             now + CONTENDED_FOR)
-        if warm or new:
-            self._warm_until = (now + WARM_FOR *
-                                self._settings.poll_max_interval)
-        if new or self._hello_due is None:
-            # It learns of this server too (at most every HELLO_MIN).
-            self._hello_due, self._hello_refresh = now, False
 
     def _fetch_safely(self, wanted):
         """``_fetch``; an unexpected error is logged, never raised.
@@ -849,7 +509,7 @@ class ZaqarListener(base.PollStyleListener):
         self._take_pushes()
         found = self._release_held()
         now = self._clock()
-        self._say_hello(now)
+        self._fair.say_hello(now)
         pushed = self._pushed()
         due = self._due(now)
         if due:
@@ -879,11 +539,11 @@ class ZaqarListener(base.PollStyleListener):
                 continue
             self._reachable(source)
             source.read_at = now
-            read = {_envelope_id(m) for m in messages}
+            read = {envelope.peek_id(m) for m in messages}
             announced = pushed and read <= source.pending
             if pushed and not announced:
                 self._check_lag(source, messages)
-            self._took(source, messages, started, self._clock())
+            self._fair.took(source, messages, started, self._clock())
             source.pending -= read
             for msg_id in read:
                 source.announced.pop(msg_id, None)
@@ -963,7 +623,7 @@ class ZaqarListener(base.PollStyleListener):
 
     def _check_lag(self, source, messages):
         for message in messages:
-            if (_envelope_id(message) not in source.pending and
+            if (envelope.peek_id(message) not in source.pending and
                     self._push.is_lag(message.get('age'), self._since)):
                 self._push.report_lag(source.queue, message.get('age'))
                 return
@@ -1073,7 +733,7 @@ class ZaqarListener(base.PollStyleListener):
                                                         source.marker, PAGE)
             self._remember(source, messages)
             for message in messages:
-                self._hear_hello(message)
+                self._fair.hear_hello(message)
             if len(messages) < PAGE:
                 break
         source.primed = True
@@ -1108,7 +768,7 @@ class ZaqarListener(base.PollStyleListener):
             return self._accept(source, message)
         except Exception:
             LOG.exception('Dropped message %s from queue %s: unexpected '
-                          'error', _envelope_id(message), source.queue)
+                          'error', envelope.peek_id(message), source.queue)
             return None
 
     def _accept(self, source, message):
@@ -1120,7 +780,8 @@ class ZaqarListener(base.PollStyleListener):
             return None
         if body['k'] == 'hi':
             if source.mode == 'observe':
-                self._on_hello(body['s'], self._clock(), body.get('w', True))
+                self._fair.on_hello(body['s'], self._clock(),
+                                    body.get('w', True))
             else:
                 LOG.warning('Dropped a hi envelope from queue %s: only '
                             'fanout queues carry them', source.queue)

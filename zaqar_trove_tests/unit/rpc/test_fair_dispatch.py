@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Fair dispatch among the servers of a topic (``listener._yielding``).
+"""Fair dispatch among the servers of a topic (``fairness``).
 
 Zaqar gives a message to the first claim; a server that just took one
 would take the next too, as it is woken with the others by its push. A
@@ -22,17 +22,18 @@ and scripted client (``fakes``), as in ``test_listener_decisions``.
 import fixtures
 
 from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import fairness
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.unit.rpc import fakes
 from zaqar_trove_tests.unit.rpc import test_listener_decisions as decisions
 
 NOW = 1000.0
 #: A yielding polling server reads its topic this often.
-TURN = zlistener.YIELD_TURN
+TURN = fairness.YIELD_TURN
 
 
 class TestWhenAServerYields(decisions.ListenerTestCase):
-    """``_yielding``, by situation."""
+    """``FairDispatch.yielding``, by situation."""
 
     # name, mode, took (s ago, None: never), contended, pending -> yields
     TABLE = [
@@ -44,19 +45,19 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
         ('one server: no competitor ever seen', 'claim', 0.01, False, 1,
          False),
         ('a backlog: every server busy', 'claim', 0.01, True,
-         zlistener.YIELD_BACKLOG + 1, False),
+         fairness.YIELD_BACKLOG + 1, False),
         ('up to the backlog it still yields', 'claim', 0.01, True,
-         zlistener.YIELD_BACKLOG, True),
+         fairness.YIELD_BACKLOG, True),
         ('announced before it took, not taken: others took them',
-         'claim', -0.01, True, zlistener.YIELD_BACKLOG + 1, True),
+         'claim', -0.01, True, fairness.YIELD_BACKLOG + 1, True),
         ('pushes after the one it took: they may wait', 'claim', 0.02,
-         True, zlistener.YIELD_BACKLOG + 1, False, 0.03),
+         True, fairness.YIELD_BACKLOG + 1, False, 0.03),
         ("a server's own queue (one reader)", 'pop', 0.01, True, 1, False),
     ]
 
     def test_table(self):
         listener = self.listener(sources=[('q', 'claim')])
-        listener._since = NOW - zlistener.PUSH_LEARN   # past its start
+        listener._fair._since = NOW - fairness.PUSH_LEARN   # past its start
         for name, mode, took, contended, pending, expected, *mark in (
                 self.TABLE):
             source = zlistener.Source('q', mode)
@@ -67,7 +68,7 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
             source.contended_until = NOW + (10 if contended else -10)
             source.pending = {str(n) for n in range(pending)}
             source.announced = {i: NOW for i in source.pending}
-            self.assertEqual(expected, listener._yielding(source, NOW),
+            self.assertEqual(expected, listener._fair.yielding(source, NOW),
                              name)
 
     def test_numbers_judge_what_waits_when_pushes_come_late(self):
@@ -82,9 +83,9 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
         source.pending = set(source.announced)
         source.sequences = {str(n): ('s' * 32, n + 1) for n in range(6)}
         source.sequences['0'] = ('t' * 32, 9)   # another sender's stream
-        self.assertTrue(listener._yielding(source, NOW))
+        self.assertTrue(listener._fair.yielding(source, NOW))
         source.sequences = {}
-        self.assertFalse(listener._yielding(source, NOW))
+        self.assertFalse(listener._fair.yielding(source, NOW))
 
     def test_a_push_hands_over_its_number(self):
         listener = self.listener(sources=[('q', 'claim')])
@@ -100,7 +101,7 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
         source = self.sources['q']
         source.took_at = source.took_mark = NOW
         source.contended_until = NOW + 10
-        self.assertFalse(listener._yielding(source, NOW))
+        self.assertFalse(listener._fair.yielding(source, NOW))
 
     def test_a_yielding_topic_is_not_due_and_others_still_are(self):
         listener = self.listener()
@@ -128,7 +129,7 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
 
 
 class TestSignsOfCompetitors(decisions.ListenerTestCase):
-    """``_took`` and forgotten announcements: is the topic shared?"""
+    """``took`` and forgotten announcements: is the topic shared?"""
 
     # name, announced {id: s before the claim}, ids taken -> contended
     TABLE = [
@@ -144,7 +145,7 @@ class TestSignsOfCompetitors(decisions.ListenerTestCase):
         ('found nothing just after the push: maybe not stored yet',
          {'a': 0.01}, [], False),
         ('found nothing long after the push: another server took it',
-         {'a': zlistener.STORED_AFTER}, [], True),
+         {'a': fairness.STORED_AFTER}, [], True),
         ('found nothing, nothing announced', {}, [], False),
     ]
 
@@ -156,7 +157,7 @@ class TestSignsOfCompetitors(decisions.ListenerTestCase):
             source.pending = set(announced)
             messages = [fakes.message(dict(fakes.cast(i), id=i))
                         for i in taken]
-            listener._took(source, messages, NOW, NOW + 0.01)
+            listener._fair.took(source, messages, NOW, NOW + 0.01)
             self.assertEqual(NOW + 0.01 if taken else None, source.took_at,
                              name)
             self.assertEqual(expected, source.contended_until > NOW, name)
@@ -186,7 +187,7 @@ class TestTheNextClaim(decisions.ListenerTestCase):
         listener = self.listener(sources=[('q', 'claim')])
         # The first (full) read; past its first moments (PUSH_LEARN), a
         # server with no sign of another takes itself to be alone.
-        listener.poll(timeout=zlistener.PUSH_LEARN + 0.5 if settled else 1)
+        listener.poll(timeout=fairness.PUSH_LEARN + 0.5 if settled else 1)
         first = fakes.message(fakes.cast(1))
         self.client.script('q', [first], [fakes.message(fakes.cast(2))])
         self.push.push('q', first['body'])
@@ -202,7 +203,7 @@ class TestTheNextClaim(decisions.ListenerTestCase):
     def test_on_a_shared_topic_it_waits_its_turn(self):
         # No other server took the message by YIELD_TURN: it does.
         took = self._took_first(contended=True)
-        self.assertAlmostEqual(took + 0.01 + zlistener.YIELD_TURN,
+        self.assertAlmostEqual(took + 0.01 + fairness.YIELD_TURN,
                                self.reads('q')[-1])
 
     def test_alone_on_its_topic_it_claims_at_once(self):
@@ -211,12 +212,12 @@ class TestTheNextClaim(decisions.ListenerTestCase):
 
     def test_in_its_first_moments_it_yields(self):
         took = self._took_first(contended=False, settled=False)
-        self.assertAlmostEqual(took + 0.01 + zlistener.YIELD_TURN,
+        self.assertAlmostEqual(took + 0.01 + fairness.YIELD_TURN,
                                self.reads('q')[-1])
 
     def test_once_another_server_took_one_its_yield_is_over(self):
         listener = self.listener(sources=[('q', 'claim')])
-        listener.poll(timeout=zlistener.PUSH_LEARN + 0.5)
+        listener.poll(timeout=fairness.PUSH_LEARN + 0.5)
         first, third = (fakes.message(fakes.cast(n)) for n in (1, 3))
         self.client.script('q', [first], [], [third])
         self.push.push('q', first['body'])
@@ -266,11 +267,11 @@ class TestStreams(decisions.ListenerTestCase):
         ('two streams interleaved', [('a', 1, 0), ('b', 1, 0), ('a', 2, 0),
                                      ('b', 2, 0)], (False, 4)),
         ('a number skipped, not come GAP_AFTER later: taken elsewhere',
-         [('a', 1, 0), ('a', 3, 0), ('a', 4, zlistener.GAP_AFTER)],
+         [('a', 1, 0), ('a', 3, 0), ('a', 4, fairness.GAP_AFTER)],
          (True, 2)),
         ('a number skipped, read soon after: stored out of order',
          [('a', 1, 0), ('a', 3, 0), ('a', 2, 0.01),
-          ('a', 4, zlistener.GAP_AFTER)], (False, 2)),
+          ('a', 4, fairness.GAP_AFTER)], (False, 2)),
         ('a number skipped, checked too soon to say',
          [('a', 1, 0), ('a', 3, 0), ('a', 4, 0.01)], (False, 2)),
         ('an old number again (a repost): nothing',
@@ -282,20 +283,18 @@ class TestStreams(decisions.ListenerTestCase):
             source = zlistener.Source('q', 'claim')
             seen = False
             for stream, number, after in reads:
-                seen |= zlistener.ZaqarListener._numbers(
+                seen |= fairness.FairDispatch._numbers(
                     source, [numbered(0, stream, number)], NOW + after)
             self.assertEqual((gap, in_order), (seen, source.in_order), name)
 
     def test_a_number_taken_for_gone_that_comes_after_all_undoes_it(self):
         # A post slower than GAP_AFTER: the gap said nothing.
         source = zlistener.Source('q', 'claim')
-        listener = zlistener.ZaqarListener
-        listener._numbers(source, [numbered(0, 'a', 1),
-                                   numbered(0, 'a', 3)], NOW)
-        self.assertTrue(listener._numbers(source, [], NOW + 1.2))
+        numbers = fairness.FairDispatch._numbers
+        numbers(source, [numbered(0, 'a', 1), numbered(0, 'a', 3)], NOW)
+        self.assertTrue(numbers(source, [], NOW + 1.2))
         source.gap_until = NOW + 60
-        self.assertFalse(listener._numbers(source, [numbered(0, 'a', 2)],
-                                           NOW + 1.5))
+        self.assertFalse(numbers(source, [numbered(0, 'a', 2)], NOW + 1.5))
         self.assertEqual((0.0, {}), (source.gap_until, dict(source.elsewhere)))
         self.assertEqual(3, source.streams['a' * 32])
 
@@ -304,19 +303,19 @@ class TestStreams(decisions.ListenerTestCase):
         for sq in (None, ['a' * 32], ['a' * 32, 0], ['a' * 32, True],
                    ['a' * 32, 1.5], ['short', 1], 'a', {'a': 1}):
             body = dict(fakes.cast(0), sq=sq)
-            self.assertFalse(zlistener.ZaqarListener._numbers(
+            self.assertFalse(fairness.FairDispatch._numbers(
                 source, [fakes.message(body)], NOW))
         self.assertEqual((0, {}), (source.in_order, source.missing))
 
     def test_what_a_source_follows_is_bounded(self):
         source = zlistener.Source('q', 'claim')
-        for n in range(zlistener.MAX_STREAMS + 10):
-            zlistener.ZaqarListener._numbers(
+        for n in range(fairness.MAX_STREAMS + 10):
+            fairness.FairDispatch._numbers(
                 source, [numbered(0, '%031x' % n + 'a', 1)], NOW)
-        zlistener.ZaqarListener._numbers(
+        fairness.FairDispatch._numbers(
             source, [numbered(0, 'b', 1), numbered(0, 'b', 10 ** 6)], NOW)
-        self.assertEqual(zlistener.MAX_STREAMS, len(source.streams))
-        self.assertEqual(zlistener.MAX_MISSING, len(source.missing))
+        self.assertEqual(fairness.MAX_STREAMS, len(source.streams))
+        self.assertEqual(fairness.MAX_MISSING, len(source.missing))
 
 
 class TestPollingServers(decisions.ListenerTestCase):
@@ -349,7 +348,7 @@ class TestPollingServers(decisions.ListenerTestCase):
         # No hellos tell it of others: only ALONE_AFTER in a row do.
         listener = self.listener(sources=[('q', 'claim')], push=False,
                                  notifications=True)
-        listener.poll(timeout=zlistener.HELLO_LEARN + 0.5)
+        listener.poll(timeout=fairness.HELLO_LEARN + 0.5)
         self.client.script('q', [notification(1, 1)], [notification(2, 2)])
         first = len(self.client.times('claim', 'q'))
         self.assertEqual(2, len(listener.poll(timeout=100, batch_size=2,
@@ -360,19 +359,19 @@ class TestPollingServers(decisions.ListenerTestCase):
     def test_with_no_hello_heard_it_is_alone_after_hello_learn(self):
         listener = self.listener(sources=[('q', 'claim'),
                                           ('fan', 'observe')], push=False)
-        listener.poll(timeout=zlistener.HELLO_LEARN + 0.5)
+        listener.poll(timeout=fairness.HELLO_LEARN + 0.5)
         self.client.script('q', [numbered(1, 'a', 5)], [numbered(2, 'b', 9)])
         listener.poll(timeout=100)
         listener.poll(timeout=100)
         self.assertEqual([0.0], self._gaps()[-1:])
 
     def test_alone_after_alone_after_messages_in_order(self):
-        n = zlistener.ALONE_AFTER
+        n = fairness.ALONE_AFTER
         self._polled(*[numbered(i, 'a', i) for i in range(1, n + 3)])
         self.assertEqual([TURN] * (n - 1) + [0.0] * 2, self._gaps())
 
     def test_a_gap_makes_it_yield_again(self):
-        n = zlistener.ALONE_AFTER
+        n = fairness.ALONE_AFTER
         listener = self.listener(sources=[('q', 'claim')], push=False)
         self.client.script('q', *[[numbered(i, 'a', i)]
                                   for i in range(1, n + 1)] +
@@ -388,7 +387,7 @@ class TestPollingServers(decisions.ListenerTestCase):
         self.assertEqual(0.0, self._gaps()[n - 1])     # alone until then
 
     def test_a_message_that_waited_for_every_server_is_not_yielded(self):
-        self._polled(numbered(1, 'a', 1, age=zlistener.BACKLOG_AGE),
+        self._polled(numbered(1, 'a', 1, age=fairness.BACKLOG_AGE),
                      numbered(2, 'a', 2))
         self.assertEqual([0.0], self._gaps()[:1])
 
@@ -417,7 +416,7 @@ class TestHellos(decisions.ListenerTestCase):
     def test_a_polling_server_says_hello_once_when_alone(self):
         listener = self.listener(push=False)
         listener.poll(timeout=100)
-        self.assertEqual([('fan', listener._me)], self.hellos())
+        self.assertEqual([('fan', listener._fair._me)], self.hellos())
 
     def test_pushed_servers_and_notification_listeners_say_nothing(self):
         for kwargs in ({}, {'push': False, 'notifications': True,
@@ -451,7 +450,7 @@ class TestHellos(decisions.ListenerTestCase):
         self.client.script('fan', [hello('b'), fakes.message(
             envelope.done('c' * 32))])
         listener.start(None)
-        self.assertEqual(['b' * 32], list(listener._peers))
+        self.assertEqual(['b' * 32], list(listener._fair._peers))
         self.assertGreater(self.sources['topic'].contended_until, 0)
 
     def test_a_reminder_does_not_warm(self):
@@ -469,7 +468,7 @@ class TestHellos(decisions.ListenerTestCase):
     def test_it_reminds_the_others_every_hello_every(self):
         listener = self.listener(push=False)
         self.client.script('fan', [hello('b')])
-        listener.poll(timeout=zlistener.HELLO_EVERY * 2 + 5)
+        listener.poll(timeout=fairness.HELLO_EVERY * 2 + 5)
         warm = [b['w'] if 'w' in b else True
                 for _, bodies in self.driver.posts for b in bodies
                 if b['k'] == 'hi']
@@ -480,27 +479,27 @@ class TestHellos(decisions.ListenerTestCase):
         listener = self.listener(push=False)
         listener.poll(timeout=1)
         self.client.script('fan', [fakes.message(envelope.hello(
-            listener._me))])
+            listener._fair._me))])
         listener.poll(timeout=2)
-        self.assertEqual({}, dict(listener._peers))
+        self.assertEqual({}, dict(listener._fair._peers))
         self.assertEqual(0.0, self.sources['topic'].contended_until)
 
     def test_a_flood_of_new_servers_costs_a_hello_a_second_at_most(self):
         self.useFixture(fixtures.MonkeyPatch(
-            'zaqar_trove_tests.rpc.listener.MAX_PEERS', 5))
+            'zaqar_trove_tests.rpc.fairness.MAX_PEERS', 5))
         listener = self.listener(push=False)
         page = [hello('%02d' % n + 'a' * 30) for n in range(30)]
         self.client.script('fan', page[:20], page[20:])
         listener.poll(timeout=10)
-        self.assertLessEqual(len(self.hellos()), 10 / zlistener.HELLO_MIN
+        self.assertLessEqual(len(self.hellos()), 10 / fairness.HELLO_MIN
                              + 1)
-        self.assertEqual(5, len(listener._peers))
+        self.assertEqual(5, len(listener._fair._peers))
 
     def test_a_hello_on_another_queue_is_dropped(self):
         listener = self.listener(push=False)
         self.client.script('topic', [hello('b')])
         self.assertEqual([], listener.poll(timeout=1))
-        self.assertEqual({}, dict(listener._peers))
+        self.assertEqual({}, dict(listener._fair._peers))
         self.assertIn('only fanout queues carry them', self.log.output)
 
     def test_busy_again_after_an_idle_spell_it_says_hello(self):

@@ -13,7 +13,7 @@
 """The driver numbers its requests per queue (``sq``, ``_numbered``).
 
 The servers of a topic learn from gaps in a sender's stream that other
-servers take from it (``listener``, fair dispatch). The driver is loaded
+servers take from it (``fairness``). The driver is loaded
 through the public ``get_rpc_transport``; nothing is posted.
 """
 
