@@ -352,7 +352,7 @@ class FairDispatch:
             self._hello(envelope.hello(self._me, warm))
         except Exception as exc:
             LOG.warning('Cannot say hello to the other servers of %s: %s',
-                        self.queues, exc)
+                        [s.queue for s in self._sources], exc)
 
     def hear_hello(self, message):
         """``on_hello`` if ``message`` is a valid hello, else nothing."""

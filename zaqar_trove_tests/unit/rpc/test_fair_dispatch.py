@@ -22,6 +22,7 @@ and scripted client (``fakes``), as in ``test_listener_decisions``.
 import fixtures
 
 from zaqar_trove_tests.rpc import envelope
+from zaqar_trove_tests.rpc import errors
 from zaqar_trove_tests.rpc import fairness
 from zaqar_trove_tests.rpc import listener as zlistener
 from zaqar_trove_tests.unit.rpc import fakes
@@ -417,6 +418,21 @@ class TestHellos(decisions.ListenerTestCase):
         listener = self.listener(push=False)
         listener.poll(timeout=100)
         self.assertEqual([('fan', listener._fair._me)], self.hellos())
+
+    def test_a_hello_that_cannot_be_posted_is_logged_and_reading_goes_on(
+            self):
+        listener = self.listener(push=False, start=False)
+
+        def refuse(queue, bodies, ttl, **kwargs):
+            raise errors.Unreachable('Zaqar is away')
+
+        self.driver.post = refuse
+        listener.start(None)
+        listener.poll(timeout=5)
+        self.assertIn("Cannot say hello to the other servers of ['srv', "
+                      "'topic', 'fan']: Zaqar is away", self.log.output)
+        self.assertNotIn('Unexpected error', self.log.output)
+        self.assertGreater(len(self.reads('topic')), 1)
 
     def test_pushed_servers_and_notification_listeners_say_nothing(self):
         for kwargs in ({}, {'push': False, 'notifications': True,
