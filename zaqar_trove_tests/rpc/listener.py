@@ -38,7 +38,12 @@ When to read: with push, a websocket notification names the message
 announced message; a read that finds nothing (Zaqar pushes before it
 stores, or a competing consumer was faster) is retried for ``push_grace``
 seconds with pauses tripling from ``poll_min_interval``, and so is the
-read that catches up when a subscription (re)starts; otherwise an
+read that catches up when a subscription (re)starts; after an
+announcement never found every queue is read once more
+``LATE_STORE_READ`` later (a store that late would otherwise wait for
+the safety read, minutes: a call to an idle guest would time out; where
+another server took it, that read costs little: one per listener every
+``LATE_STORE_READ / 2`` at most); otherwise an
 idle listener reads its queues about every ``push_safety_interval``
 (+-25 %, so that guests started together do not read in step) in case a
 push was lost -- fanout queues only if that is shorter than
@@ -96,6 +101,11 @@ ASKING_PAUSE = 0.1
 #: Reads after lost claims come up to this long (s) after their TTL
 #: passed: guests cut off together must not read in step after an outage.
 ORPHAN_SPREAD = 10.0
+#: Seconds after an announcement was forgotten unfound (``push_grace``)
+#: that every queue is read once more: Zaqar pushes before it stores, and
+#: a stalled store (Redis busy) may come after the grace's last read. An
+#: empty claim cannot tell that from another server's claim.
+LATE_STORE_READ = 5.0
 #: Announced ids a source remembers; a flood beyond it reads the queue
 #: instead (``catch_up``).
 MAX_PENDING = 1000
@@ -249,7 +259,7 @@ class ZaqarListener(base.PollStyleListener):
         self._grace = self._settings.poll_min_interval
         self._active_at = 0.0
         self._next_full = 0.0
-        self._orphan_reads = []
+        self._extra_reads = []
         self._failures = None
         self._error_delay = 0.0
         self._failing = False
@@ -388,14 +398,14 @@ class ZaqarListener(base.PollStyleListener):
                 now - self._every_queue_at < BURST_OTHERS_EVERY):
             full = False        # a burst: read on where a page filled
         warm = not pushed and now < self._fair.warm_until
-        orphans = bool(self._orphan_reads) and now >= self._orphan_reads[0]
-        if orphans:
+        extra = bool(self._extra_reads) and now >= self._extra_reads[0]
+        if extra:
             full = True
-            self._orphan_reads = [t for t in self._orphan_reads if t > now]
+            self._extra_reads = [t for t in self._extra_reads if t > now]
         # A read that finds what nothing announces (a lost claim's
-        # messages, a lost push) reads a topic even while it yields: the
-        # next one may be far.
-        scheduled = orphans or (full and pushed)
+        # messages, a late store, a lost push) reads a topic even while it
+        # yields: the next one may be far.
+        scheduled = extra or (full and pushed)
         if full and not pushed:
             self._every_queue_at = now
         if full and pushed:
@@ -411,11 +421,12 @@ class ZaqarListener(base.PollStyleListener):
         due = []
         for source in self._sources:
             # An announcement is forgotten push_grace after it came, once
-            # the queue was read since (not while reads fail); on a topic,
-            # another server took what this one never found.
+            # the queue was read since (not while reads fail): another
+            # server took what this one never found, or its store is late.
             if (pushed and source.read_at >= source.hint_at and
                     now - source.hint_at >= settings.push_grace):
                 if source.pending:
+                    self._read_late(now)
                     self._fair.never_found(source, now)
                 source.pending.clear()
                 source.announced.clear()
@@ -467,7 +478,7 @@ class ZaqarListener(base.PollStyleListener):
                 pause, self._grace = self._grace, self._grace * 3
                 return pause
             return max(0.0, min([self._next_full] +
-                                self._orphan_reads[:1]) - now)
+                                self._extra_reads[:1]) - now)
         if now - self._active_at < settings.poll_hot_window:
             return settings.poll_min_interval
         if now >= self._regular_at:
@@ -708,9 +719,22 @@ class ZaqarListener(base.PollStyleListener):
         """
         now = self._clock()
         for after in (0.0, httpclient.CLAIM_TTL) if held else (0.0,):
-            self._orphan_reads.append(now + after + httpclient.CLAIM_TTL +
-                                      1 + random.uniform(0, ORPHAN_SPREAD))
-        self._orphan_reads.sort()
+            self._extra_reads.append(now + after + httpclient.CLAIM_TTL +
+                                     1 + random.uniform(0, ORPHAN_SPREAD))
+        self._extra_reads.sort()
+
+    def _read_late(self, now):
+        """Read every queue ``LATE_STORE_READ`` from ``now``.
+
+        Not if a read of every queue comes in the second half of that
+        already: a guest posting what it then deletes costs one read of
+        each queue per half ``LATE_STORE_READ`` at most.
+        """
+        at = now + LATE_STORE_READ
+        if not any(at - LATE_STORE_READ / 2 <= t <= at
+                   for t in self._extra_reads):
+            self._extra_reads.append(at)
+            self._extra_reads.sort()
 
     def _reachable(self, source):
         if self._failing:

@@ -123,9 +123,9 @@ class TestWhenAServerYields(decisions.ListenerTestCase):
         topic.took_at = topic.took_mark = NOW
         topic.contended_until = NOW + 10
         listener._next_full = NOW + 100
-        listener._orphan_reads = [NOW]
+        listener._extra_reads = [NOW]
         self.assertIn('topic', [s.queue for s in listener._due(NOW)])
-        listener._orphan_reads, listener._next_full = [], NOW
+        listener._extra_reads, listener._next_full = [], NOW
         self.assertIn('topic', [s.queue for s in listener._due(NOW)])
 
 

@@ -35,6 +35,19 @@ from zaqar_trove_tests.unit.rpc import fakes
 SERVER = (('srv', 'pop'), ('topic', 'claim'), ('fan', 'observe'))
 
 
+class _StoredAt:
+    """A script step: ``message``, once, from ``at`` on (else nothing)."""
+
+    def __init__(self, clock, at, message):
+        self.clock, self.at, self.message = clock, at, message
+
+    def __call__(self):
+        if self.message is None or self.clock() < self.at:
+            return []
+        message, self.message = self.message, None
+        return [message]
+
+
 class ListenerTestCase(testtools.TestCase):
 
     def listener(self, sources=SERVER, push=True, notifications=False,
@@ -144,7 +157,7 @@ class TestWhichQueuesAreDue(ListenerTestCase):
                                  setattr(ss['topic'], 'read_at', now - 3)),
          ['topic']),
         ('push: claims whose answer was lost came back', True, {},
-         lambda t, ls, ss, now: setattr(ls, '_orphan_reads', [now]),
+         lambda t, ls, ss, now: setattr(ls, '_extra_reads', [now]),
          ['srv', 'topic']),
         ('push: requests wait for the answers of the other servers', True,
          {}, lambda t, ls, ss, now: ls._dupes.hold(
@@ -171,7 +184,9 @@ class TestWhichQueuesAreDue(ListenerTestCase):
         _announced(listener, self.sources['topic'], now - 2)
         listener._due(now)
         self.assertEqual(set(), self.sources['topic'].pending)
-        self.assertEqual([], listener._orphan_reads)
+        # Its store may be late: every queue is read once more.
+        self.assertEqual([now + zlistener.LATE_STORE_READ],
+                         listener._extra_reads)
 
 
 class TestPollingPauses(ListenerTestCase):
@@ -252,10 +267,43 @@ class TestPushes(ListenerTestCase):
         self.push.push('q', fakes.cast(1))
         self.assertEqual([], listener.poll(timeout=100))
         reads = [t - pushed_at for t in self.reads('q')[1:]]
-        # Pauses tripling from poll_min_interval, within push_grace.
-        self.assertEqual([0.0, 0.005, 0.02, 0.065, 0.2, 0.605],
+        # Pauses tripling from poll_min_interval, within push_grace; the
+        # announcement is forgotten at the first wake after the grace
+        # (1.82 s), and read once more LATE_STORE_READ after.
+        self.assertEqual([0.0, 0.005, 0.02, 0.065, 0.2, 0.605,
+                          1.82 + zlistener.LATE_STORE_READ],
                          [round(t, 9) for t in reads])
         self.assertEqual(set(), self.sources['q'].pending)
+
+    def test_a_message_stored_after_the_grace_is_read_soon_after(self):
+        # A stalled store: without the late read, the message would wait
+        # for the safety read (push_safety_interval, 600 s).
+        for mode in ('pop', 'claim'):
+            listener = self.listener(sources=[('q', mode)])
+            listener.poll(timeout=1)
+            pushed_at = self.clock()
+            body = fakes.cast(1)
+            stored = _StoredAt(self.clock, pushed_at + 3,
+                               fakes.message(body))
+            self.client.script('q', *[stored] * 20)
+            self.push.push('q', body)
+            self.assertEqual([1], fakes.values(listener.poll(timeout=100)),
+                             mode)
+            self.assertLessEqual(self.clock() - pushed_at,
+                                 2 + zlistener.LATE_STORE_READ, mode)
+
+    def test_late_reads_are_bounded(self):
+        # A guest posting what it deletes at once: announcements never
+        # found, one after the other.
+        listener = self.listener(sources=[('q', 'pop')])
+        now = self.clock()
+        late = zlistener.LATE_STORE_READ
+        for after in (0, 1, 2, late / 2):
+            listener._read_late(now + after)
+        self.assertEqual([now + late], listener._extra_reads)
+        listener._read_late(now + late / 2 + 0.5)
+        self.assertEqual([now + late, now + late * 1.5 + 0.5],
+                         listener._extra_reads)
 
     def test_a_push_of_a_message_already_read_reads_nothing(self):
         listener = self.listener(sources=[('q', 'pop')])
