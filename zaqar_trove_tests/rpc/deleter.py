@@ -13,8 +13,9 @@
 
 """Deletes of claimed messages: sent before dispatch, answered later.
 
-An RPC server claims requests and must remove them before it dispatches
-them (oslo acknowledges RPC requests before dispatch: at-most-once). The
+A listener claims requests or notifications and must remove them before
+it dispatches them (oslo acknowledges RPC requests before dispatch:
+at-most-once; a notification once dispatched must not come again). The
 delete is *written* to Zaqar before the listener hands the messages on --
 once written the kernel sends it even if the process is killed right
 after, as with rabbit's acknowledgement -- but its answer is read by this

@@ -30,7 +30,8 @@ behind claims in a burst), so it yields then too, until ``ALONE_AFTER``
 messages in a row continued their senders' streams, or gaps or hellos
 had time to tell (``PUSH_LEARN``; polling RPC servers ``HELLO_LEARN``);
 a polling notification listener, which no hello tells of others, yields
-until the ``ALONE_AFTER`` in a row, whatever the time.
+until the ``ALONE_AFTER`` in a row, or until a run of messages in a row
+lasted ``poll_max_interval`` + ``claim_yield`` with no number missing.
 
 Polling RPC servers also say hello on their topic's fanout queue
 (``hi``: at start, to a server heard of for the first time, every
@@ -228,13 +229,21 @@ class FairDispatch:
         others by now (pushed, ``PUSH_LEARN`` after its start), or hellos
         (a polling RPC server, ``HELLO_LEARN`` after its start); a
         polling notification listener has no fanout queue to hear hellos
-        on and sees gaps only as it reads: only the messages in a row
-        tell it.
+        on and sees gaps only as it reads: it is alone when a run of
+        messages in a row lasted ``poll_max_interval`` + ``claim_yield``
+        with no number missing (its pool's other listeners read at
+        least every ``poll_max_interval``, and one that read meanwhile
+        took a message of the run: a number missing here).
         """
         if source.in_order >= ALONE_AFTER:
             return True
         if self._pushed():
             return now - self._since >= PUSH_LEARN
+        if self._notifications:
+            settings = self._settings
+            return (source.in_order >= 2 and not source.missing and
+                    now - source.run_at >= settings.poll_max_interval +
+                    settings.claim_yield)
         return (self._hello is not None and now - self._since >=
                 HELLO_LEARN * self._settings.poll_max_interval)
 
@@ -306,6 +315,8 @@ class FairDispatch:
                 source.gap_until = 0.0      # not taken elsewhere after all
                 continue
             if last is None or number == last + 1:
+                if not source.in_order:
+                    source.run_at = now
                 source.in_order += 1
             elif last is not None and number > last + 1:
                 for n in range(last + 1, min(number, last + 1 +

@@ -344,18 +344,28 @@ class TestPollingServers(decisions.ListenerTestCase):
         self._polled(numbered(1, 'a', 1), numbered(2, 'a', 2))
         self.assertEqual([TURN], self._gaps()[:1])
 
-    def test_a_notification_listener_yields_until_alone_whatever_the_time(
-            self):
-        # No hellos tell it of others: only ALONE_AFTER in a row do.
+    def _notified(self, numbers):
+        """Gaps between a polling notification listener's takes."""
         listener = self.listener(sources=[('q', 'claim')], push=False,
-                                 notifications=True)
+                                 notifications=True, poll_max_interval=0.4)
         listener.poll(timeout=fairness.HELLO_LEARN + 0.5)
-        self.client.script('q', [notification(1, 1)], [notification(2, 2)])
+        self.client.script('q', *[[notification(n, n)] for n in numbers])
         first = len(self.client.times('claim', 'q'))
-        self.assertEqual(2, len(listener.poll(timeout=100, batch_size=2,
-                                              batch_timeout=10)))
+        self.assertEqual(len(numbers), len(listener.poll(
+            timeout=100, batch_size=len(numbers), batch_timeout=10)))
         reads = self.client.times('claim', 'q')[first:]
-        self.assertEqual(0.1, round(reads[1] - reads[0], 3))  # no turns
+        return [round(b - a, 3) for a, b in zip(reads, reads[1:])]
+
+    def test_a_notification_listener_yields_until_a_run_lasted(self):
+        # No hellos tell it of others, no turns: it yields claim_yield
+        # after each message until a run in a row lasted
+        # poll_max_interval + claim_yield (0.5 s), when its pool's other
+        # listeners would have read.
+        self.assertEqual([0.1] * 5 + [0.0] * 2, self._notified(range(1, 9)))
+
+    def test_a_notification_listener_missing_a_number_yields_on(self):
+        # Another listener of its pool took number 2.
+        self.assertEqual([0.1] * 6, self._notified([1, 3, 4, 5, 6, 7, 8]))
 
     def test_with_no_hello_heard_it_is_alone_after_hello_learn(self):
         listener = self.listener(sources=[('q', 'claim'),
