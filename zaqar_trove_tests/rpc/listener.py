@@ -17,9 +17,8 @@ consumers (topics, notification pools) are read with claims: each message
 reaches one consumer. A listener writes the delete of what it claimed
 before dispatching it (oslo acknowledges RPC requests before dispatch)
 but does not wait for Zaqar's answer, as rabbit's acknowledgement is not
-waited for either (see ``deleter``; a polling notification listener that
-waited made two round trips a message: 100 notifications took more than
-oslo's 2 s ``test_simple_batch`` in 4 of 7 runs). A claim from a
+waited for either (see ``deleter``; a notification listener that waited
+made two round trips a message instead of one). A claim from a
 queue with competing consumers takes one message (Zaqar's claim of
 several can take messages another consumer's claim holds); from a queue
 with one reader, a read takes more than oslo asks for when pushes
