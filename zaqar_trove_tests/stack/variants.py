@@ -42,6 +42,11 @@ VARIANTS = {
         'stevedore DriverManager per subscription per post, and the '
         'webhook task keeps one HTTP session (no cookies) per thread',
         None, 'notifier_reuse'),
+    'notifier-lean': (
+        'a post (a patch) reads its queue metadata once, not again in the '
+        'notifier, and the notifier stops listing subscriptions at a short '
+        'page (stock asks for a second, empty one)',
+        None, 'notifier_lean'),
 }
 
 

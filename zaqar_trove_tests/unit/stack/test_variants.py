@@ -16,9 +16,11 @@ import http.server
 import threading
 
 import fixtures
+from oslo_utils import importutils
 import testtools
 from zaqar.notification import notifier
 from zaqar.notification.tasks import webhook
+from zaqar.storage import errors as storage_errors
 
 from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import paths as stack_paths
@@ -168,3 +170,122 @@ class TestNotifierReuse(testtools.TestCase):
             self.assertEqual(204, webhook.requests.post(
                 url, data='{}', timeout=10).status_code)
         self.assertEqual([None, None], seen)
+
+
+class _Queues:
+    """A queue controller's ``get_metadata``, counting its reads."""
+
+    def __init__(self, known):
+        self.known = known
+        self.reads = []
+
+    def get_metadata(self, name, project=None):
+        self.reads.append((project, name))
+        if name not in self.known:
+            raise storage_errors.QueueDoesNotExist(name, project)
+        return {'_retry_policy': {'retries': 1}}
+
+
+class _Subscriptions:
+    """Stock listing's shape: a page, then its last id as the marker."""
+
+    driver = 'DRIVER'
+
+    def __init__(self, count):
+        self.ids = ['s%d' % i for i in range(count)]
+        self.asked = []
+
+    def list(self, queue, project=None, marker=None, limit=10):
+        self.asked.append(marker)
+        start = self.ids.index(marker) + 1 if marker else 0
+        page = [{'id': i} for i in self.ids[start:start + limit]]
+        yield iter(page)
+        yield page[-1]['id'] if page else None
+
+
+class TestNotifierLean(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # The patch replaces class attributes: restore them.
+        for name in ('zaqar.storage.redis.queues.QueueController.'
+                     'get_metadata',
+                     'zaqar.storage.sqlalchemy.queues.QueueController.'
+                     'get_metadata',
+                     'zaqar.transport.wsgi.v2_0.messages.CollectionResource.'
+                     'on_post',
+                     'zaqar.api.v2.endpoints.Endpoints.message_post',
+                     'zaqar.notification.notifier.NotifierDriver.__init__'):
+            module, _, attr = name.rpartition('.')
+            owner = importutils.import_class(module)
+            self.useFixture(fixtures.MonkeyPatch(name, getattr(owner, attr)))
+        zaqar_patches.apply(['notifier_lean'])
+
+    def test_a_post_reads_each_queue_once_and_gets_copies(self):
+        queues = _Queues({'q'})
+        read = zaqar_patches._reads_once(_Queues.get_metadata)
+
+        def post():
+            first = read(queues, 'q', 'p')
+            first['_retry_policy']['retries'] = 9
+            second = read(queues, 'q', 'p')
+            read(queues, 'q', 'other')
+            return second
+
+        second = zaqar_patches._one_post(post)()
+        self.assertEqual({'_retry_policy': {'retries': 1}}, second)
+        self.assertEqual([('p', 'q'), ('other', 'q')], queues.reads)
+
+    def test_outside_a_post_every_call_reads(self):
+        queues = _Queues({'q'})
+        read = zaqar_patches._reads_once(_Queues.get_metadata)
+        read(queues, 'q', 'p')
+        read(queues, 'q', 'p')
+        self.assertEqual(2, len(queues.reads))
+
+    def test_a_missing_queue_is_read_again_once_created(self):
+        queues = _Queues(set())
+        read = zaqar_patches._reads_once(_Queues.get_metadata)
+
+        def post():
+            self.assertRaises(storage_errors.QueueDoesNotExist, read,
+                              queues, 'q', 'p')
+            queues.known.add('q')
+            return read(queues, 'q', 'p')
+
+        self.assertEqual({'_retry_policy': {'retries': 1}},
+                         zaqar_patches._one_post(post)())
+        self.assertEqual(2, len(queues.reads))
+
+    def test_the_memory_ends_with_the_post_even_when_it_fails(self):
+        queues = _Queues({'q'})
+        read = zaqar_patches._reads_once(_Queues.get_metadata)
+
+        def post():
+            read(queues, 'q', 'p')
+            raise ValueError('refused')
+
+        self.assertRaises(ValueError, zaqar_patches._one_post(post))
+        read(queues, 'q', 'p')
+        self.assertEqual(2, len(queues.reads))
+
+    def test_notifier_lists_no_empty_page_after_a_short_one(self):
+        subscriptions = _Subscriptions(3)
+        driver = notifier.NotifierDriver(
+            subscription_controller=subscriptions)
+        pages = driver.subscription_controller.list('q', 'p')
+        self.assertEqual(3, len(list(next(pages))))
+        self.assertIsNone(next(pages))
+        self.assertEqual('DRIVER', driver.subscription_controller.driver)
+
+    def test_notifier_still_pages_through_full_pages(self):
+        subscriptions = _Subscriptions(12)
+        driver = notifier.NotifierDriver(
+            subscription_controller=subscriptions)
+        pages = driver.subscription_controller.list('q', 'p', limit=6)
+        self.assertEqual(6, len(list(next(pages))))
+        self.assertEqual('s5', next(pages))
+
+    def test_notifier_without_subscriptions_is_left_as_stock(self):
+        driver = notifier.NotifierDriver(subscription_controller=None)
+        self.assertIsNone(driver.subscription_controller)
