@@ -152,9 +152,11 @@ def _wrap(owner, name, kind_of, counter, static=False):
 
     def counted(*args, **kwargs):
         try:
-            counter.count(kind_of(*args, **kwargs))
+            kinds = kind_of(*args, **kwargs)
         except Exception:
-            counter.count(opkinds.OTHER)
+            kinds = opkinds.OTHER
+        for kind in kinds if isinstance(kinds, tuple) else (kinds,):
+            counter.count(kind)
         return original(*args, **kwargs)
 
     counted.__wrapped__ = original
@@ -166,9 +168,9 @@ def _action(payload, req=None):
                            if isinstance(payload, dict) else None)
 
 
-def _push(self, data, proto_id):
-    return 'push' if self.message_factory._protos.get(proto_id) else \
-        'push_dropped'
+def _webhook(self, data, proto_id):
+    return ('webhook', 'push' if self.message_factory._protos.get(proto_id)
+            else 'push_dropped')
 
 
 def install_websocket(counter):
@@ -177,10 +179,11 @@ def install_websocket(counter):
     Patches Zaqar 23's classes in this process: ``Handler.
     validate_request`` (called once for each frame that decodes to an
     object, with it: its ``action``), ``MessagingProtocol.onOpen`` (a
-    connection), ``NotificationProtocol.connection_made`` (a webhook
-    from the notifier) and ``NotificationFactory.send_data`` (a
-    webhook's notification forwarded to a live subscriber: ``push``,
-    or ``push_dropped`` when that subscriber is gone).
+    connection) and ``NotificationFactory.send_data`` (a webhook from the
+    notifier, whose notification goes to a live subscriber: ``push``, or
+    not, that subscriber being gone: ``push_dropped``). Webhooks are
+    counted there, not by connection: a connection may carry several
+    (variant ``notifier-reuse``).
     """
     from zaqar.api import handler
     from zaqar.transport.websocket import factory
@@ -190,6 +193,4 @@ def install_websocket(counter):
           static=True)
     _wrap(protocol.MessagingProtocol, 'onOpen',
           lambda self: 'connect', counter)
-    _wrap(protocol.NotificationProtocol, 'connection_made',
-          lambda self, transport: 'webhook', counter)
-    _wrap(factory.NotificationFactory, 'send_data', _push, counter)
+    _wrap(factory.NotificationFactory, 'send_data', _webhook, counter)

@@ -39,13 +39,15 @@ VARIANTS = {
         _redis_management, None),
     'notifier-reuse': (
         'the notifier (a patch) loads each subscriber task once, not a '
-        'stevedore DriverManager per subscription per post, and the '
-        'webhook task keeps one HTTP session (no cookies) per thread',
+        'stevedore DriverManager per subscription per post, the webhook '
+        'task keeps one HTTP session (no cookies) per thread, and the '
+        'websocket server keeps webhook connections open (HTTP/1.1)',
         None, 'notifier_reuse'),
     'notifier-lean': (
         'a post (a patch) reads its queue metadata once, not again in the '
-        'notifier, and the notifier stops listing subscriptions at a short '
-        'page (stock asks for a second, empty one)',
+        'notifier, with its existence in one Redis round trip, and the '
+        'notifier stops listing subscriptions at a short page (stock asks '
+        'for a second, empty one)',
         None, 'notifier_lean'),
 }
 

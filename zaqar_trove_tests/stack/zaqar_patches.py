@@ -18,6 +18,7 @@ Zaqar's behaviour and changes only its cost, measured by the bench's
 ``variant`` stage (README, Findings ``zaqar-floor-variants``).
 """
 
+import asyncio
 import copy
 import http.cookiejar
 import threading
@@ -27,9 +28,12 @@ from stevedore import driver
 from zaqar.api.v2 import endpoints
 from zaqar.notification import notifier
 from zaqar.notification.tasks import webhook
+from zaqar.storage import errors as storage_errors
 from zaqar.storage import pooling
 from zaqar.storage.redis import queues as redis_queues
+from zaqar.storage.redis import utils as redis_utils
 from zaqar.storage.sqlalchemy import queues as sql_queues
+from zaqar.transport.websocket import factory as ws_factory
 from zaqar.transport.wsgi.v2_0 import messages as wsgi_messages
 
 
@@ -55,8 +59,84 @@ class _SessionPerThread:
         return session.post(url, **kwargs)
 
 
+class _KeepAliveNotifications(asyncio.Protocol):
+    """The websocket server's notification port, keeping its connections.
+
+    Stock Zaqar answers each webhook ``HTTP/1.0`` and closes the
+    connection, so every notification costs the API and the websocket
+    server a TCP connection. This answers ``HTTP/1.1`` with a length and
+    reads the next webhook on the same connection; refusals (not a POST,
+    no length, no subscriber) still close it, as does a client asking to.
+    """
+
+    #: A webhook's request line and headers, at most.
+    MAX_HEAD = 64 * 1024
+
+    def __init__(self, factory):
+        self._factory = factory
+        self._transport = None
+        self._buffer = bytearray()
+
+    def connection_made(self, transport):
+        self._transport = transport
+
+    def connection_lost(self, exc):
+        self._transport = None
+        self._buffer.clear()
+
+    def _answer(self, status, keep):
+        if keep:
+            self._transport.write(
+                b'HTTP/1.1 %s\r\nContent-Length: 0\r\n\r\n' % status)
+        else:
+            self._transport.write(
+                b'HTTP/1.1 %s\r\nConnection: close\r\n\r\n' % status)
+            self._transport.close()
+            self._transport = None
+
+    def data_received(self, data):
+        self._buffer.extend(data)
+        while self._transport is not None and self._serve_one():
+            pass
+
+    def _serve_one(self):
+        """Answer the buffer's first complete webhook; False: wait."""
+        end = self._buffer.find(b'\r\n\r\n')
+        if end < 0:
+            if len(self._buffer) > self.MAX_HEAD:
+                self._answer(b'431 Request Header Fields Too Large', False)
+            return False
+        lines = bytes(self._buffer[:end]).split(b'\r\n')
+        request = lines[0].split()
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b':')
+            headers[name.strip().lower()] = value.strip()
+        if len(request) != 3 or request[0] != b'POST':
+            self._answer(b'405 Not Allowed', False)
+            return False
+        length = headers.get(b'content-length', b'')
+        subscriber = request[1][1:].decode('utf-8', 'replace')
+        if not length.isdigit() or not subscriber:
+            self._answer(b'400 Bad Request', False)
+            return False
+        start = end + 4
+        if len(self._buffer) < start + int(length):
+            return False
+        body = bytes(self._buffer[start:start + int(length)])
+        del self._buffer[:start + int(length)]
+        self._factory.send_data(body, subscriber)
+        self._answer(b'200 OK', request[2] == b'HTTP/1.1' and headers.get(
+            b'connection', b'').lower() != b'close')
+        return True
+
+
 def notifier_reuse():
-    """One task object per subscriber scheme, one session per thread."""
+    """One task object per subscriber scheme, one session per thread.
+
+    The websocket server keeps webhook connections open, so the sessions
+    reuse them.
+    """
     tasks = {}
     lock = threading.Lock()
 
@@ -78,6 +158,7 @@ def notifier_reuse():
 
     notifier.NotifierDriver._execute = _execute
     webhook.requests = _SessionPerThread()
+    ws_factory.NotificationFactory.protocol = _KeepAliveNotifications
 
 
 #: Per thread: the queue metadata read during the post being served
@@ -96,6 +177,21 @@ def _reads_once(get_metadata):
             seen[(project, name)] = get_metadata(self, name, project)
         return copy.deepcopy(seen[(project, name)])
     return wrapper
+
+
+@redis_utils.raises_conn_error
+@redis_utils.retries_on_connection_error
+def _redis_metadata(self, name, project=None):
+    """Stock's existence check and metadata read, in one round trip."""
+    queue_key = redis_utils.scope_queue_name(name, project)
+    with self._client.pipeline(transaction=False) as pipe:
+        pipe.zrank(redis_utils.scope_queue_name(
+            redis_queues.QUEUES_SET_STORE_NAME, project), queue_key)
+        pipe.hmget(queue_key, b'm')
+        rank, (packed,) = pipe.execute()
+    if rank is None:
+        raise storage_errors.QueueDoesNotExist(name, project)
+    return self._unpacker(packed)
 
 
 def _one_post(serve):
@@ -137,10 +233,12 @@ def notifier_lean():
     """A post reads its queue's metadata once; no empty subscription page.
 
     Stock Zaqar reads the queue's metadata in the post handler and again in
-    the notifier (for the retry policy), then lists the subscriptions twice
-    (the second page empty): 4 of the 10 storage round trips of a post to a
-    queue with one subscriber (Redis management store).
+    the notifier (for the retry policy), each time checking the queue's
+    existence first, then lists the subscriptions twice (the second page
+    empty): 5 of the 10 storage round trips of a post to a queue with one
+    subscriber (Redis management store).
     """
+    redis_queues.QueueController.get_metadata = _redis_metadata
     for controller in (redis_queues.QueueController,
                        sql_queues.QueueController):
         controller.get_metadata = _reads_once(controller.get_metadata)

@@ -101,8 +101,6 @@ class TestInstallWebsocket(testtools.TestCase):
         from zaqar.transport.websocket import protocol
         for owner, name in ((handler.Handler, 'validate_request'),
                             (protocol.MessagingProtocol, 'onOpen'),
-                            (protocol.NotificationProtocol,
-                             'connection_made'),
                             (factory.NotificationFactory, 'send_data')):
             self.addCleanup(setattr, owner, name, owner.__dict__[name])
         counter = opcounter.Counter('zaqar-websocket')
@@ -117,8 +115,8 @@ class TestInstallWebsocket(testtools.TestCase):
             type(instance.validate_request(payload, req)))
         notifications = factory.NotificationFactory(mock.Mock(_protos={}))
         notifications.send_data(b'{}', 'gone')
-        self.assertEqual({'message_post': 1, 'push_dropped': 1},
-                         counter.counts())
+        self.assertEqual({'message_post': 1, 'webhook': 1,
+                          'push_dropped': 1}, counter.counts())
 
 
 class TestAnswers(testtools.TestCase):

@@ -12,15 +12,18 @@
 
 """Opt-in Zaqar variants: names, zaqar.conf rewrites, the notifier patch."""
 
+import asyncio
 import http.server
 import threading
 
 import fixtures
 from oslo_utils import importutils
+import requests
 import testtools
 from zaqar.notification import notifier
 from zaqar.notification.tasks import webhook
 from zaqar.storage import errors as storage_errors
+from zaqar.transport.websocket import factory as ws_factory
 
 from zaqar_trove_tests.stack import configs
 from zaqar_trove_tests.stack import paths as stack_paths
@@ -121,6 +124,9 @@ class TestNotifierReuse(testtools.TestCase):
             notifier.NotifierDriver._execute))
         self.useFixture(fixtures.MonkeyPatch(
             'zaqar.notification.tasks.webhook.requests', webhook.requests))
+        self.useFixture(fixtures.MonkeyPatch(
+            'zaqar.transport.websocket.factory.NotificationFactory.protocol',
+            ws_factory.NotificationFactory.protocol))
         zaqar_patches.apply(['notifier_reuse'])
 
     def _driver(self):
@@ -143,6 +149,10 @@ class TestNotifierReuse(testtools.TestCase):
         self.assertEqual(({'subscriber': 'http://x'}, [{'body': 1}]), args)
         self.assertEqual({'conf': 'CONF', 'queue_retry_policy':
                           {'retries_with_no_delay': 1}}, kwargs)
+
+    def test_websocket_server_keeps_webhook_connections(self):
+        self.assertIs(zaqar_patches._KeepAliveNotifications,
+                      ws_factory.NotificationFactory.protocol)
 
     def test_webhook_session_keeps_no_cookies(self):
         seen = []
@@ -289,3 +299,110 @@ class TestNotifierLean(testtools.TestCase):
     def test_notifier_without_subscriptions_is_left_as_stock(self):
         driver = notifier.NotifierDriver(subscription_controller=None)
         self.assertIsNone(driver.subscription_controller)
+
+
+class _Transport:
+    """What the protocol writes, and whether it closed (bookkeeping)."""
+
+    def __init__(self):
+        self.written = b''
+        self.closed = False
+
+    def write(self, data):
+        self.written += data
+
+    def close(self):
+        self.closed = True
+
+
+class _Notifications:
+    """The websocket server's factory side: records ``send_data``."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send_data(self, data, proto_id):
+        self.sent.append((proto_id, data))
+
+
+def _webhook(body, subscriber='sub-1', extra=b''):
+    return (b'POST /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n%s\r\n'
+            % (subscriber.encode(), len(body), extra)) + body
+
+
+class TestKeepAliveNotifications(testtools.TestCase):
+
+    def _protocol(self):
+        notifications = _Notifications()
+        protocol = zaqar_patches._KeepAliveNotifications(notifications)
+        transport = _Transport()
+        protocol.connection_made(transport)
+        return protocol, transport, notifications
+
+    def test_webhooks_in_pieces_and_together_share_a_connection(self):
+        protocol, transport, notifications = self._protocol()
+        first = _webhook(b'{"a": 1}')
+        protocol.data_received(first[:10])
+        protocol.data_received(first[10:-2])
+        self.assertEqual([], notifications.sent)
+        protocol.data_received(first[-2:] + _webhook(b'[2]', 'sub-2') +
+                               _webhook(b'3')[:7])
+        self.assertEqual([('sub-1', b'{"a": 1}'), ('sub-2', b'[2]')],
+                         notifications.sent)
+        self.assertEqual(
+            2 * b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+            transport.written)
+        self.assertFalse(transport.closed)
+
+    def test_a_client_asking_to_close_gets_its_answer_then_the_close(self):
+        protocol, transport, notifications = self._protocol()
+        protocol.data_received(_webhook(b'1', extra=b'Connection: close\r\n')
+                               + _webhook(b'2'))
+        self.assertEqual([('sub-1', b'1')], notifications.sent)
+        self.assertTrue(transport.written.startswith(b'HTTP/1.1 200 OK'))
+        self.assertTrue(transport.closed)
+
+    def test_refusals_close_as_stock_does(self):
+        for request, status in (
+                (b'GET /sub HTTP/1.1\r\n\r\n', b'405'),
+                (b'POST /sub HTTP/1.1\r\nHost: x\r\n\r\n', b'400'),
+                (_webhook(b'1', subscriber=''), b'400'),
+                (b'POST /sub HTTP/1.1\r\n' + b'X: y\r\n' * 20000, b'431')):
+            protocol, transport, notifications = self._protocol()
+            protocol.data_received(request)
+            self.assertEqual([], notifications.sent)
+            self.assertTrue(transport.written.startswith(
+                b'HTTP/1.1 ' + status), transport.written)
+            self.assertTrue(transport.closed)
+
+    def test_a_requests_session_reuses_one_connection(self):
+        notifications = _Notifications()
+        connections = []
+
+        def protocol():
+            connections.append(1)
+            return zaqar_patches._KeepAliveNotifications(notifications)
+
+        loop = asyncio.new_event_loop()
+        server = loop.run_until_complete(
+            loop.create_server(protocol, '127.0.0.1', 0))
+        port = server.sockets[0].getsockname()[1]
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+
+        def stop():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            server.close()
+            loop.run_until_complete(server.wait_closed())
+            loop.close()
+
+        self.addCleanup(stop)
+        with requests.Session() as session:
+            for body in (b'{"n": 1}', b'{"n": 2}', b'{"n": 3}'):
+                self.assertEqual(200, session.post(
+                    'http://127.0.0.1:%d/sub-9' % port, data=body,
+                    timeout=10).status_code)
+        self.assertEqual([('sub-9', b'{"n": 1}'), ('sub-9', b'{"n": 2}'),
+                          ('sub-9', b'{"n": 3}')], notifications.sent)
+        self.assertEqual(1, len(connections))
