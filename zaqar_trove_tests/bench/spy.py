@@ -14,7 +14,9 @@
 """The ``profile`` stage: py-spy on Zaqar under the floor call.
 
 One ``py-spy record`` per process, all started together, while callers
-make floor calls (``floor.PingPong``) for the same seconds: every
+make floor calls (``floor.PingPong``) for the same seconds, sampling only
+the thread holding the GIL (``--gil``: Python's CPU; a thread blocked in a
+socket read or waiting for the GIL is not a cost of the process): every
 gunicorn worker of the Zaqar API (the members of its process group
 whose parent is a member: the master's children) and every process of
 the websocket server. The raw files stay in the run's log directory;
@@ -69,7 +71,7 @@ def _record(spy, pid, seconds, path):
         return subprocess.Popen(
             [spy, 'record', '-p', str(pid), '-d', str(seconds),
              '-r', str(RATE), '-f', 'raw', '-o', path, '--nonblocking',
-             '--full-filenames'],
+             '--gil', '--full-filenames'],
             stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -120,7 +122,7 @@ def measure(target, log_dir, seconds=20.0, callers=8, top=15, echo=print):
                 proc.wait()
         system.close()
     messages = 2 * result['calls']
-    out = {'seconds': seconds, 'callers': callers, 'rate': RATE,
+    out = {'seconds': seconds, 'callers': callers, 'rate': RATE, 'gil': True,
            'calls': result['calls'], 'messages': messages,
            'calls_per_s': result['calls_per_s'], 'errors': result['errors'],
            'kinds': {}}

@@ -182,6 +182,15 @@ class TestMarkdown(testtools.TestCase):
         self.assertIn('| queue metadata read (SQLAlchemy management store) '
                       '| 30 | 37.5 % |', text)
 
+    def test_says_what_a_busy_sample_is(self):
+        results = _results()
+        self.assertIn('a thread waiting for the GIL or in a socket read '
+                      'counts as busy', report.markdown(results))
+        results['profile']['gil'] = True
+        text = report.markdown(results)
+        self.assertIn('sampling the thread that holds the GIL', text)
+        self.assertNotIn('counts as busy', text)
+
     def test_absent_without_a_profile(self):
         self.assertNotIn('Profile', report.markdown({}))
 
