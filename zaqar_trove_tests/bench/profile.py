@@ -180,22 +180,24 @@ def markdown(profile):
     """``results['profile']`` as markdown: a table per process kind."""
     if not profile:
         return []
-    out = ['## Profile: Zaqar under the floor call', '',
-           'py-spy at %%(rate)d Hz for %%(seconds).0f s while '
-           '%%(callers)d callers made floor calls (%%(calls)d calls, '
-           '%%(messages)d messages posted)%s. Samples whose innermost '
-           'frame waits (`profile.IDLE_LEAVES`) are idle and dropped; '
-           'shares are of the busy samples: a named cost counts wherever '
-           'it is on the stack, a function of the second table only where '
-           'it runs itself (the innermost frame). Busy time is busy '
-           'samples over the rate%s.' % (
-               (', sampling the thread that holds the GIL (`--gil`)',
-                ': Python code running in the process, one thread at a '
+    if profile.get('gil'):
+        sampled = ', sampling the thread that holds the GIL (`--gil`)'
+        busy = (': Python code running in the process, one thread at a '
                 'time; C work with the GIL released (system calls) is not '
                 'counted')
-               if profile.get('gil') else
-               ('', ', all threads (a thread waiting for the GIL or in a '
-                'socket read counts as busy)')) % profile, '']
+    else:
+        sampled = ''
+        busy = (', all threads (a thread waiting for the GIL or in a '
+                'socket read counts as busy)')
+    out = ['## Profile: Zaqar under the floor call', '',
+           'py-spy at %(rate)d Hz for %(seconds).0f s while %(callers)d '
+           'callers made floor calls (%(calls)d calls, %(messages)d '
+           'messages posted)' % profile + sampled +
+           '. Samples whose innermost frame waits (`profile.IDLE_LEAVES`) '
+           'are idle and dropped; shares are of the busy samples: a named '
+           'cost counts wherever it is on the stack, a function of the '
+           'second table only where it runs itself (the innermost frame). '
+           'Busy time is busy samples over the rate' + busy + '.', '']
     for kind, item in sorted(profile['kinds'].items()):
         per_message = item.get('busy_ms_per_message')
         out += ['### %s (pids %s)' % (kind, ', '.join(
