@@ -66,11 +66,16 @@ class _KeepAliveNotifications(asyncio.Protocol):
     connection, so every notification costs the API and the websocket
     server a TCP connection. This answers ``HTTP/1.1`` with a length and
     reads the next webhook on the same connection; refusals (not a POST,
-    no length, no subscriber) still close it, as does a client asking to.
+    no length, no subscriber, a head or body past its bound) still close
+    it, as does a client asking to.
     """
 
     #: A webhook's request line and headers, at most.
     MAX_HEAD = 64 * 1024
+    #: A webhook's body, at most: far above what Zaqar's posts allow
+    #: (``max_messages_post_size``, 256 KiB by default), so that a
+    #: declared length cannot make the server buffer without bound.
+    MAX_BODY = 16 * 1024 * 1024
 
     def __init__(self, factory):
         self._factory = factory
@@ -119,6 +124,9 @@ class _KeepAliveNotifications(asyncio.Protocol):
         subscriber = request[1][1:].decode('utf-8', 'replace')
         if not length.isdigit() or not subscriber:
             self._answer(b'400 Bad Request', False)
+            return False
+        if int(length) > self.MAX_BODY:
+            self._answer(b'413 Payload Too Large', False)
             return False
         start = end + 4
         if len(self._buffer) < start + int(length):

@@ -367,7 +367,10 @@ class TestKeepAliveNotifications(testtools.TestCase):
                 (b'GET /sub HTTP/1.1\r\n\r\n', b'405'),
                 (b'POST /sub HTTP/1.1\r\nHost: x\r\n\r\n', b'400'),
                 (_webhook(b'1', subscriber=''), b'400'),
-                (b'POST /sub HTTP/1.1\r\n' + b'X: y\r\n' * 20000, b'431')):
+                (b'POST /sub HTTP/1.1\r\n' + b'X: y\r\n' * 20000, b'431'),
+                (b'POST /sub HTTP/1.1\r\nContent-Length: %d\r\n\r\n{' % (
+                    zaqar_patches._KeepAliveNotifications.MAX_BODY + 1),
+                 b'413')):
             protocol, transport, notifications = self._protocol()
             protocol.data_received(request)
             self.assertEqual([], notifications.sent)
