@@ -172,7 +172,9 @@ class FairDispatch:
         """
         if (source.mode != 'claim' or source.took_at is None or
                 source.backlog or
-                now - source.took_at >= self._settings.claim_yield):
+                # As yield_ends says it (a difference rounds otherwise:
+                # a pause of 0 s until the yield ends, a busy loop).
+                now >= source.took_at + self._settings.claim_yield):
             return False
         if (now >= max(source.contended_until, source.gap_until) and
                 self._alone(source, now)):
@@ -247,8 +249,13 @@ class FairDispatch:
         return (self._hello is not None and now - self._since >=
                 HELLO_LEARN * self._settings.poll_max_interval)
 
-    def took(self, source, messages, started, now):
+    def took(self, source, messages, started, now, work=True):
         """A claim on ``source`` started at ``started`` read ``messages``.
+
+        ``work``: False when every message read was dropped (malformed,
+        foreign, a duplicate): that took no work from the other servers,
+        so it does not make this one yield (a guest's junk on a shared
+        topic would cost every server ``claim_yield`` a message).
 
         Signs that other servers claim from this topic too: an id
         announced ``STORED_AFTER`` before a claim that found nothing was
@@ -264,7 +271,7 @@ class FairDispatch:
         if source.mode != 'claim':
             return
         read = {envelope.peek_id(m) for m in messages}
-        if messages:
+        if messages and work:
             if (self._hello is not None and self._peers_known(now) and (
                     source.took_at is None or now - source.took_at >=
                     self._settings.poll_hot_window)):
@@ -280,8 +287,9 @@ class FairDispatch:
             source.backlog = not self._pushed() and any(
                 isinstance(a, (int, float)) and a >= BACKLOG_AGE
                 for a in ages)
-        elif any(at <= started - STORED_AFTER
-                 for at in source.announced.values()):
+        elif not messages and any(
+                at <= started - STORED_AFTER
+                for at in source.announced.values()):
             source.contended_until = now + CONTENDED_FOR
             source.in_order = 0
         if self._numbers(source, messages, now):

@@ -423,9 +423,11 @@ class ZaqarListener(base.PollStyleListener):
         due = []
         for source in self._sources:
             # An announcement is forgotten push_grace after it came, once
-            # the queue was read since (not while reads fail): another
-            # server took what this one never found, or its store is late.
+            # the queue was read to its end since (not while reads fail,
+            # nor while a backlog is read): another server took what this
+            # one never found, or its store is late.
             if (pushed and source.read_at >= source.hint_at and
+                    not source.more and
                     now - source.hint_at >= settings.push_grace):
                 if source.pending:
                     self._read_late(now)
@@ -556,7 +558,11 @@ class ZaqarListener(base.PollStyleListener):
             announced = pushed and read <= source.pending
             if pushed and not announced:
                 self._check_lag(source, messages)
-            self._fair.took(source, messages, started, self._clock())
+            finished = self._clock()
+            accepted = [i for i in (self._accept_safely(source, m)
+                                    for m in messages) if i is not None]
+            self._fair.took(source, messages, started, finished,
+                            work=bool(accepted))
             source.pending -= read
             for msg_id in read:
                 source.announced.pop(msg_id, None)
@@ -576,11 +582,8 @@ class ZaqarListener(base.PollStyleListener):
             source.more = (source.mode != 'observe' and
                            len(messages) >= want and
                            not (announced and not source.pending))
-            for message in messages:
-                incoming = self._accept_safely(source, message)
-                if incoming is not None:
-                    self._buffer.append(incoming)
-                    found += 1
+            self._buffer.extend(accepted)
+            found += len(accepted)
             if found >= wanted:
                 break
         if failed:
@@ -635,8 +638,14 @@ class ZaqarListener(base.PollStyleListener):
         return min(PAGE, max(1, wanted, len(source.pending)))
 
     def _check_lag(self, source, messages):
+        """Report a lag if a message read waited long unannounced.
+
+        A message with no plausible id is no evidence: its push could
+        not name it (a guest's junk).
+        """
         for message in messages:
-            if (envelope.peek_id(message) not in source.pending and
+            msg_id = envelope.peek_id(message)
+            if (msg_id is not None and msg_id not in source.pending and
                     self._push.is_lag(message.get('age'), self._since)):
                 self._push.report_lag(source.queue, message.get('age'))
                 return

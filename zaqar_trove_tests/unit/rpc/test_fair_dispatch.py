@@ -241,6 +241,58 @@ class TestTheNextClaim(decisions.ListenerTestCase):
         self.assertLess(len(self.clock.pauses), 20)
 
 
+class TestABacklogOfJunk(decisions.ListenerTestCase):
+    """Junk on a topic costs its servers a read each, no yield, no lag.
+
+    A guest may post to the conductor's topic: messages the listener
+    drops (malformed, foreign) are no work taken from the other servers,
+    and a backlog still being read says nothing of another server.
+    """
+
+    #: A claim takes this long (fake clock).
+    CLAIM = 0.005
+    #: Reading this many, one claim each, takes longer than push_grace.
+    COUNT = 300
+
+    def _drain(self, junk, contended=False):
+        """Fake seconds until the cast behind ``junk`` is handed over."""
+        listener = self.listener(sources=[('q', 'claim')])
+        listener.poll(timeout=fairness.PUSH_LEARN + 0.5)     # settled
+        self.push.is_lag = lambda age, since: True
+        if contended:
+            self.sources['q'].contended_until = self.clock() + 600
+        bodies = [junk(n) for n in range(self.COUNT)] + [fakes.cast('good')]
+        self.client.script('q', *[[fakes.message(b, age=5)] for b in bodies])
+        self.client.delay = self.CLAIM
+        for body in bodies:
+            self.push.push('q', body)
+        start = self.clock()
+        handed = []
+        while not handed and self.clock() - start < 100:
+            handed = listener.poll(timeout=100)
+        self.assertEqual(['good'], fakes.values(handed))
+        self.assertEqual([], self.push.lags)
+        return self.clock() - start
+
+    def assertAtOnce(self, took):
+        # One claim after another (a yield per message: over 30 s).
+        self.assertLess(took, (self.COUNT + 1) * self.CLAIM + 0.5)
+
+    def test_announced_junk_read_past_push_grace(self):
+        # Every announcement of the backlog is read in the end: none was
+        # taken by another server.
+        self.assertAtOnce(self._drain(
+            lambda n: dict(fakes.cast(n), ctx=[n])))
+        self.assertEqual(0.0, self.sources['q'].contended_until)
+
+    def test_junk_no_push_can_name(self):
+        self.assertAtOnce(self._drain(lambda n: {'junk': n}))
+
+    def test_junk_on_a_shared_topic(self):
+        self.assertAtOnce(self._drain(lambda n: {'junk': n},
+                                      contended=True))
+
+
 def notification(value, number):
     """A notification read from Zaqar, number ``number`` of a stream."""
     body = envelope.notification({}, {'event_type': 'e', 'payload': value,
