@@ -39,7 +39,9 @@ announced message; a read that finds nothing (Zaqar pushes before it
 stores, or a competing consumer was faster) is retried for ``push_grace``
 seconds with pauses tripling from ``poll_min_interval``, and so is the
 read that catches up when a subscription (re)starts; after an
-announcement never found every queue is read once more
+announcement never found (still missing ``push_grace`` after its push,
+and a read came back short since: a backlog being read still holds
+it) every queue is read once more
 ``LATE_STORE_READ`` later (a store that late would otherwise wait for
 the safety read, minutes: a call to an idle guest would time out; where
 another server took it, that read costs little: one per listener every
