@@ -36,6 +36,12 @@ from zaqar_trove_tests.tests.security import base
 #: Casts whose id is an object: the driver once raised out of its poll
 #: for each, and oslo pauses its listener a second after every such error.
 REPEATED = 60
+#: Seconds the conductor may take for each message posted with the good
+#: ones (a claim and a delete on the Zaqar all tests share): how fast it
+#: drains is the machine's speed, which the benchmark judges, not this
+#: contract (a flat 30 s failed CI twice; the unit tests of
+#: ``fairness`` hold the driver to a claim a junk message).
+PER_MESSAGE = 0.1
 
 
 def _note(value):
@@ -53,10 +59,12 @@ class HostileRequestsContract(base.HostileGuestTest):
         values = [data_utils.rand_name('g2-good') for _ in range(count)]
         return values, [envelope.cast({}, _note(v)) for v in values]
 
-    def assert_ran_once(self, values):
+    def assert_ran_once(self, values, posted=0):
+        """Each of ``values`` run once, ``posted`` messages posted in all."""
         waiters.wait_until(
             lambda: set(values) <= set(self.conductor.values('note')),
-            base.CALL_TIMEOUT, what="g2's good casts run by the conductor")
+            base.CALL_TIMEOUT + posted * PER_MESSAGE,
+            what="g2's good casts run by the conductor")
         notes = self.conductor.values('note')
         self.assertEqual({v: 1 for v in values},
                          {v: notes.count(v) for v in values})
@@ -66,8 +74,9 @@ class HostileRequestsContract(base.HostileGuestTest):
 
         Every field of a call and of a cast with every wrong type, bodies
         that are no envelope, and a run of casts whose id is an object,
-        between g2's good casts: each good one runs once, within the call
-        timeout, and the conductor goes on serving.
+        between g2's good casts: each good one runs once (within the call
+        timeout and ``PER_MESSAGE`` a message posted), and the conductor
+        goes on serving.
         """
         values, goods = self.good_casts(3)
         call = envelope.call({}, _note('bad-call'), envelope.new_id(),
@@ -78,9 +87,9 @@ class HostileRequestsContract(base.HostileGuestTest):
         bad = [body for _, body in hostile.mistyped(call) +
                hostile.mistyped(cast) + hostile.foreign()]
         repeated = [dict(cast, id={'n': n}) for n in range(REPEATED)]
-        self.post_to_conductor(goods[:1] + bad + goods[1:2] + repeated +
-                               goods[2:])
-        self.assert_ran_once(values)
+        bodies = goods[:1] + bad + goods[1:2] + repeated + goods[2:]
+        self.post_to_conductor(bodies)
+        self.assert_ran_once(values, len(bodies))
         self.assert_victim_served()
 
     def _check_nested_and_large_requests(self):
