@@ -560,10 +560,9 @@ class ZaqarListener(base.PollStyleListener):
             announced = pushed and read <= source.pending
             if pushed and not announced:
                 self._check_lag(source, messages)
-            finished = self._clock()
             accepted = [i for i in (self._accept_safely(source, m)
                                     for m in messages) if i is not None]
-            self._fair.took(source, messages, started, finished,
+            self._fair.took(source, messages, started, self._clock(),
                             work=bool(accepted))
             source.pending -= read
             for msg_id in read:

@@ -370,7 +370,9 @@ class TestKeepAliveNotifications(testtools.TestCase):
                 (b'POST /sub HTTP/1.1\r\n' + b'X: y\r\n' * 20000, b'431'),
                 (b'POST /sub HTTP/1.1\r\nContent-Length: %d\r\n\r\n{' % (
                     zaqar_patches._KeepAliveNotifications.MAX_BODY + 1),
-                 b'413')):
+                 b'413'),
+                (b'POST /sub HTTP/1.1\r\nContent-Length: ' + b'9' * 5000 +
+                 b'\r\n\r\n{', b'413')):
             protocol, transport, notifications = self._protocol()
             protocol.data_received(request)
             self.assertEqual([], notifications.sent)
